@@ -1,0 +1,62 @@
+"""The declarative base, the Flask-SQLAlchemy handle and the column types every model shares.
+
+Money and prices are NUMERIC with a fixed scale per kind (never float):
+- MONEY: NUMERIC(20, 2) — balances, ledger amounts, realised PnL, in the account currency;
+- PRICE: NUMERIC(20, 10) — fill prices and average prices (10 places hold a weighted average);
+- LOTS: NUMERIC(12, 2) — order and position sizes.
+PostgreSQL's NUMERIC accepts 'NaN' even under CHECK (x > 0), so every numeric column that must be
+a number carries a CHECK (x <> 'NaN') as well.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import DateTime, MetaData, Numeric, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, scoped_session
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+MONEY = Numeric(20, 2, asdecimal=True)
+PRICE = Numeric(20, 10, asdecimal=True)
+LOTS = Numeric(12, 2, asdecimal=True)
+# Every timestamp is aware UTC (`timestamptz`); columns are named *_at.
+TIMESTAMP = DateTime(timezone=True)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a naming convention, so migrations name constraints stably."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+
+# What a service receives: a plain Session, or Flask-SQLAlchemy's scoped db.session.
+DbSession = Session | scoped_session[Any]
+
+
+def utcnow() -> datetime:
+    """Return the current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class TimestampMixin:
+    """A server-set creation time."""
+
+    created_at: Mapped[datetime] = mapped_column(
+        TIMESTAMP, server_default=func.now(), nullable=False
+    )
+
+
+def not_nan(column: str) -> str:
+    """Return a CHECK expression that refuses NaN in a NUMERIC column."""
+    return f"{column} <> 'NaN'::numeric"

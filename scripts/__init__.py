@@ -1,0 +1,1 @@
+"""Developer and operator scripts (local servers, the two commands)."""

@@ -1,0 +1,90 @@
+"""`make run` and `make test`: local servers when needed, then the whole system or the tests.
+
+run:  servers -> `flask db upgrade` -> `flask seed-demo` -> honcho with the Procfile; Ctrl-C stops
+      every process, then the servers this command started.
+test: servers -> pytest (the tests make their own database and Redis db, see tests/conftest.py).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scripts import localservers
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def _env(urls: dict[str, str]) -> dict[str, str]:
+    env = {**os.environ, **urls}
+    env.setdefault("APP_ENV", "development")
+    env.setdefault("WEB_PORT", "8000")
+    env.setdefault("FLOWER_PORT", "5555")
+    env.setdefault("SIMULATOR_PORT", "8765")
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def _banner(env: dict[str, str]) -> str:
+    web = f"http://127.0.0.1:{env['WEB_PORT']}"
+    return "\n".join(
+        [
+            "",
+            "FX backend is starting. Ctrl-C stops everything.",
+            f"  API docs   {web}/api/docs  (OpenAPI: {web}/api/openapi.json)",
+            f"  Health     {web}/health   Ready: {web}/ready",
+            f"  WebSocket  ws://127.0.0.1:{env['WEB_PORT']}/ws?token=ACCESS_TOKEN",
+            f"  Flower     http://127.0.0.1:{env['FLOWER_PORT']}",
+            f"  Database   {env['DATABASE_URL']}",
+            f"  Redis      {env['REDIS_URL']}",
+            "",
+        ]
+    )
+
+
+def run() -> int:
+    """Start the whole system in the foreground."""
+    urls, started = localservers.up()
+    env = _env(urls)
+    try:
+        flask = [str(BIN / "flask"), "--app", "wsgi"]
+        subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True)
+        subprocess.run([*flask, "seed-demo"], cwd=ROOT, env=env, check=True)
+        print(_banner(env), flush=True)
+        honcho = [str(BIN / "honcho"), "start", "-f", "Procfile"]
+        return subprocess.run(honcho, cwd=ROOT, env=env, check=False).returncode
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        localservers.down(started)
+
+
+def test(pytest_args: list[str]) -> int:
+    """Run the test suite against local (or given) servers."""
+    urls, started = localservers.up()
+    env = _env(urls)
+    env["APP_ENV"] = "testing"
+    try:
+        command = [str(BIN / "python"), "-m", "pytest", *pytest_args]
+        return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        localservers.down(started)
+
+
+def main() -> None:
+    """Dispatch `run` or `test`."""
+    if len(sys.argv) < 2 or sys.argv[1] not in {"run", "test"}:
+        sys.exit("usage: dev.py run | test [pytest args]")
+    code = run() if sys.argv[1] == "run" else test(sys.argv[2:])
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

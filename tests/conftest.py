@@ -1,0 +1,110 @@
+"""Fixtures shared by every test: a real PostgreSQL database and a real Redis database.
+
+`make test` starts (or reuses) the servers and sets DATABASE_URL and REDIS_URL. The tests never
+touch those databases themselves:
+- PostgreSQL: a database named `<name>_test` on the same server (or TEST_DATABASE_URL), dropped
+  and re-created from the Alembic migrations once per run, truncated after every test;
+- Redis: database 15 of the same server (or TEST_REDIS_URL), flushed before every test.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+import redis as redis_lib
+from flask import Flask
+from flask.testing import FlaskClient
+from psycopg import sql
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from config import TestingConfig
+
+
+def _test_database_url() -> str:
+    if os.environ.get("TEST_DATABASE_URL"):
+        return os.environ["TEST_DATABASE_URL"]
+    base = os.environ.get("DATABASE_URL")
+    if not base:
+        pytest.exit("DATABASE_URL is not set: run the tests with `make test`", returncode=2)
+    url = make_url(base)
+    return url.set(database=f"{url.database}_test").render_as_string(hide_password=False)
+
+
+def _test_redis_url() -> str:
+    if os.environ.get("TEST_REDIS_URL"):
+        return os.environ["TEST_REDIS_URL"]
+    base = os.environ.get("REDIS_URL")
+    if not base:
+        pytest.exit("REDIS_URL is not set: run the tests with `make test`", returncode=2)
+    return base.rsplit("/", 1)[0] + "/15" if base.count("/") > 2 else base + "/15"
+
+
+def _recreate_database(url: str) -> None:
+    parsed = make_url(url)
+    admin = parsed.set(database="postgres", drivername="postgresql")
+    admin_dsn = admin.render_as_string(hide_password=False)
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        name = sql.Identifier(parsed.database)
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
+
+
+@pytest.fixture(scope="session")
+def test_urls() -> dict[str, str]:
+    """The URLs of the test database and the test Redis."""
+    return {"DATABASE_URL": _test_database_url(), "REDIS_URL": _test_redis_url()}
+
+
+@pytest.fixture(scope="session")
+def app(test_urls: dict[str, str]) -> Iterator[Flask]:
+    """The app under test, on a freshly migrated test database."""
+    from flask_migrate import upgrade
+
+    from webapp import create_app
+
+    _recreate_database(test_urls["DATABASE_URL"])
+    flask_app = create_app(TestingConfig, overrides=dict(test_urls))
+    with flask_app.app_context():
+        upgrade()
+    yield flask_app
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Flush the test Redis before, and truncate every table after, each test that uses the app."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    flask_app: Flask = request.getfixturevalue("app")
+    redis_lib.Redis.from_url(flask_app.config["REDIS_URL"]).flushdb()
+    yield
+    from models import db
+
+    with flask_app.app_context():
+        db.session.remove()
+        tables = ", ".join(table.name for table in db.metadata.sorted_tables)
+        db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.session.commit()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client of the app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    """A CLI runner of the app."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def redis_client(app: Flask) -> redis_lib.Redis:
+    """A client of the test Redis."""
+    return redis_lib.Redis.from_url(app.config["REDIS_URL"], decode_responses=True)

@@ -1,0 +1,39 @@
+"""Helpers shared by tests: registering and logging in users through the API."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from flask.testing import FlaskClient
+
+PASSWORD = "correct-horse-42"
+_counter = itertools.count(1)
+
+
+def register(client: FlaskClient, username: str | None = None, password: str = PASSWORD) -> str:
+    """Register a user through the API and return the username."""
+    username = username or f"trader{next(_counter)}"
+    response = client.post("/api/auth/register", json={"username": username, "password": password})
+    assert response.status_code == 201, response.get_json()
+    return username
+
+
+def login(client: FlaskClient, username: str, password: str = PASSWORD) -> dict[str, Any]:
+    """Log in through the API and return the token pair."""
+    response = client.post("/api/auth/login", json={"username": username, "password": password})
+    assert response.status_code == 200, response.get_json()
+    body: dict[str, Any] = response.get_json()
+    return body
+
+
+def bearer(token: str) -> dict[str, str]:
+    """Return the Authorization header for a token."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+def new_trader(client: FlaskClient) -> dict[str, Any]:
+    """Register and log in a fresh trader; return tokens plus `headers` for requests."""
+    username = register(client)
+    tokens = login(client, username)
+    return {**tokens, "username": username, "headers": bearer(tokens["access_token"])}

@@ -1,0 +1,1 @@
+"""REST resources, one blueprint per resource (flask-smorest)."""

@@ -1,0 +1,80 @@
+"""Liveness and readiness.
+
+`/health` answers 200 as long as the process serves requests and touches nothing else, so an
+orchestrator never restarts a web process because a dependency is down. `/ready` checks every
+dependency (PostgreSQL, Redis, the Celery broker) and answers 503 when one is down, with a status
+per component, so a load balancer stops sending traffic.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app
+from flask.views import MethodView
+from sqlalchemy import text
+
+from models import db
+from services.kv import redis_store
+from webapp.api.base import Blueprint
+
+log = logging.getLogger(__name__)
+blp = Blueprint("health", __name__, description="Liveness and readiness")
+
+
+def _check_postgres() -> None:
+    db.session.execute(text("SELECT 1"))
+    db.session.rollback()
+
+
+def _check_redis() -> None:
+    redis_store.client.ping()
+
+
+def _check_broker() -> None:
+    celery = current_app.extensions["celery"]
+    with celery.connection_for_write() as connection:
+        connection.ensure_connection(max_retries=1, timeout=2)
+
+
+CHECKS: dict[str, Callable[[], None]] = {
+    "postgres": _check_postgres,
+    "redis": _check_redis,
+    "broker": _check_broker,
+}
+
+
+def run_checks(checks: dict[str, Callable[[], None]]) -> dict[str, dict[str, str]]:
+    """Run each check; report ok or the error's class and message per component."""
+    results: dict[str, dict[str, str]] = {}
+    for name, check in checks.items():
+        try:
+            check()
+        except Exception as exc:  # a readiness probe reports every failure, whatever it is
+            log.warning("event=ready_check_failed component=%s error=%r", name, exc)
+            results[name] = {"status": "error", "error": f"{type(exc).__name__}: {exc}"[:300]}
+        else:
+            results[name] = {"status": "ok"}
+    return results
+
+
+@blp.route("/health")
+class Health(MethodView):
+    @blp.response(200)
+    def get(self) -> dict[str, str]:
+        """Say the process is alive (touches no dependency)."""
+        return {"status": "ok"}
+
+
+@blp.route("/ready")
+class Ready(MethodView):
+    @blp.response(200)
+    @blp.alt_response(503, description="A dependency is down")
+    def get(self) -> tuple[dict[str, Any], int]:
+        """Check PostgreSQL, Redis and the broker; 503 when any is down."""
+        components = run_checks(CHECKS)
+        ready = all(result["status"] == "ok" for result in components.values())
+        body = {"status": "ok" if ready else "unavailable", "components": components}
+        return body, (200 if ready else 503)
