@@ -102,7 +102,7 @@ def position_unrealized_pnl(
     return convert(pnl, instrument.quote_currency, account_currency, rates)
 
 
-def value_account(  # noqa: PLR0917 - positional interface shared with services
+def value_account(
     balance: Decimal,
     currency: str,
     leverage: int,
@@ -153,7 +153,7 @@ def is_reducing(current: PositionState | None, side: Side, lots: Decimal) -> boo
     return side is not current.side and lots <= current.lots
 
 
-def check_order(  # noqa: PLR0917 - positional interface shared with services
+def check_order(
     valuation: AccountValuation,
     instrument: Instrument,
     current: PositionState | None,

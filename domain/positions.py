@@ -88,7 +88,7 @@ def flat(symbol: str) -> PositionState:
     return PositionState(symbol, _ZERO, _ZERO)
 
 
-def apply_fill(  # noqa: PLR0917 - positional interface shared with services
+def apply_fill(
     position: PositionState | None,
     symbol: str,
     side: Side,

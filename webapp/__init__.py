@@ -87,8 +87,20 @@ def _migrations_dir() -> Any:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from webapp.api import auth, health
+    from webapp.api import (
+        account,
+        admin,
+        auth,
+        health,
+        history,
+        margin,
+        orders,
+        positions,
+        seed,
+        symbols,
+    )
     from webapp.extensions import api
 
-    for module in (health, auth):
+    modules = (health, auth, account, orders, positions, history, symbols, margin, admin, seed)
+    for module in modules:
         api.register_blueprint(module.blp)

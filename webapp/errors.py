@@ -114,5 +114,44 @@ def handle_unexpected(exc: Exception) -> Response:
 
 def register_error_handlers(app: Flask) -> None:
     """Install the handlers so every failure answers in the one shape."""
+    from domain.errors import DomainError
+    from services.accounts import AccountNotFound
+
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(
+        AccountNotFound, lambda exc: error_response(404, "no such account", "ACCOUNT_NOT_FOUND")
+    )
     app.register_error_handler(Exception, handle_unexpected)
+
+
+def _domain_table() -> dict[type[Exception], tuple[int, str]]:
+    """Map each domain error class to its HTTP status and stable error_code (the one table)."""
+    from domain import errors as e
+
+    return {
+        e.UnknownSymbol: (422, "UNKNOWN_SYMBOL"),
+        e.InvalidLots: (422, "INVALID_LOTS"),
+        e.MarketClosed: (409, "MARKET_CLOSED"),
+        e.PriceStale: (409, "PRICE_STALE"),
+        e.InsufficientMargin: (409, "INSUFFICIENT_MARGIN"),
+        e.PriceBoundExceeded: (409, "PRICE_BOUND_EXCEEDED"),
+        e.NoConversionRate: (503, "NO_CONVERSION_RATE"),
+        e.AccountDisabled: (403, "ACCOUNT_DISABLED"),
+        e.DuplicateClientOrderId: (409, "DUPLICATE_CLIENT_ORDER_ID"),
+        e.PositionNotFound: (404, "POSITION_NOT_FOUND"),
+        e.InsufficientFunds: (409, "INSUFFICIENT_FUNDS"),
+        e.InvalidAmount: (422, "INVALID_AMOUNT"),
+    }
+
+
+def handle_domain_error(exc: Exception) -> Response:
+    """Render a domain error with its status and error_code from the table."""
+    for cls in type(exc).__mro__:
+        if cls in DOMAIN_ERRORS:
+            status, error_code = DOMAIN_ERRORS[cls]
+            return error_response(status, str(exc), error_code)
+    return handle_unexpected(exc)
+
+
+DOMAIN_ERRORS = _domain_table()

@@ -13,7 +13,7 @@ class StrictSchema(ma.Schema):
         unknown = ma.RAISE
 
 
-class ErrorSchema(ma.Schema):
+class ApiErrorSchema(ma.Schema):
     """The one error shape every failure answers with."""
 
     code = fields.Integer(metadata={"description": "HTTP status code"})

@@ -1,0 +1,38 @@
+"""Fills: what an order executed at. A position is the sum of its account's fills in its symbol."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import LOTS, MONEY, PRICE, TIMESTAMP, Base, not_nan, utcnow
+from models.order import OrderSide, side_enum
+
+
+class Fill(Base):
+    """One execution of one market order at the server's price."""
+
+    __tablename__ = "fills"
+    __table_args__ = (
+        CheckConstraint(f"lots > 0 AND {not_nan('lots')}", name="lots_positive"),
+        CheckConstraint(f"price > 0 AND {not_nan('price')}", name="price_positive"),
+        CheckConstraint(not_nan("realized_pnl"), name="realized_pnl_not_nan"),
+        Index("ix_fills_account_created", "account_id", "created_at"),
+        Index("ix_fills_account_symbol", "account_id", "symbol"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), unique=True, nullable=False)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), nullable=False)
+    position_id: Mapped[int] = mapped_column(ForeignKey("positions.id"), nullable=False)
+    symbol: Mapped[str] = mapped_column(String(16), nullable=False)
+    side: Mapped[OrderSide] = mapped_column(side_enum(), nullable=False)
+    lots: Mapped[Decimal] = mapped_column(LOTS, nullable=False)
+    price: Mapped[Decimal] = mapped_column(PRICE, nullable=False)
+    # Realised PnL of this fill, booked in the account currency (0 for an opening fill).
+    realized_pnl: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0), nullable=False)
+    txn_seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(TIMESTAMP, default=utcnow, nullable=False)

@@ -1,0 +1,7 @@
+"""(placeholder: filled in by the trading-core API work)"""
+
+from __future__ import annotations
+
+from webapp.api.base import Blueprint
+
+blp = Blueprint("history", __name__, description="history")
