@@ -59,13 +59,25 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app = Celery(app.name, task_cls=FlaskTask)
     celery_app.config_from_object(celery_settings(app.config))
     celery_app.conf.beat_schedule = beat_schedule()
+    # Bootsteps read the Flask config through this attribute.
+    celery_app.flask_app = app
     celery_app.set_default()
     app.extensions["celery"] = celery_app
+    import tasks.marketdata
     import tasks.system  # noqa: F401  (registers the tasks with the app)
+    from tasks.bootsteps import install
+
+    install(celery_app)
 
     return celery_app
 
 
 def beat_schedule() -> dict[str, dict[str, Any]]:
     """Return the beat schedule (declarative; beat runs exactly once)."""
-    return {}
+    return {
+        "feed-watchdog": {
+            "task": "marketdata.feed_watchdog",
+            "schedule": 30.0,
+            "options": {"expires": 25},
+        },
+    }

@@ -112,13 +112,28 @@ def handle_unexpected(exc: Exception) -> Response:
     return handle_http_exception(InternalServerError("internal error"))
 
 
+def handle_dependency_down(exc: Exception) -> Response:
+    """Answer 503 when Redis or PostgreSQL cannot be reached: the client may retry."""
+    log.error("event=dependency_unavailable error=%r", exc)
+    response = error_response(
+        503, "a service this request needs is unavailable; retry shortly", "DEPENDENCY_UNAVAILABLE"
+    )
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     """Install the handlers so every failure answers in the one shape."""
+    import redis
+    from sqlalchemy.exc import OperationalError
+
     from domain.errors import DomainError
     from services.accounts import AccountNotFound
 
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(redis.RedisError, handle_dependency_down)
+    app.register_error_handler(OperationalError, handle_dependency_down)
     app.register_error_handler(
         AccountNotFound, lambda exc: error_response(404, "no such account", "ACCOUNT_NOT_FOUND")
     )

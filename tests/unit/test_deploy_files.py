@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-APP_SERVICES = {"migrate", "web", "worker", "beat", "flower"}
+APP_SERVICES = {"migrate", "web", "worker", "feed", "beat", "flower"}
 
 
 def _compose() -> dict[str, Any]:
@@ -71,7 +71,7 @@ def test_app_services_get_the_production_environment() -> None:
 
 def test_compose_commands_match_the_procfile() -> None:
     services, procfile = _compose()["services"], _procfile()
-    for name in ("web", "worker", "beat", "flower"):
+    for name in ("web", "worker", "feed", "beat", "flower"):
         compose_command, local_command = services[name]["command"], procfile[name]
         assert compose_command[:4] == local_command[:4], name
 

@@ -2,7 +2,8 @@
 
 `/health` answers 200 as long as the process serves requests and touches nothing else, so an
 orchestrator never restarts a web process because a dependency is down. `/ready` checks every
-dependency (PostgreSQL, Redis, the Celery broker) and answers 503 when one is down, with a status
+dependency (PostgreSQL, Redis, the Celery broker, the market-data feed's heartbeat) and answers
+503 when one is down, with a status
 per component, so a load balancer stops sending traffic.
 """
 
@@ -16,6 +17,7 @@ from flask import current_app
 from flask.views import MethodView
 from sqlalchemy import text
 
+from marketdata.feed import HEARTBEAT_TTL_S, heartbeat_age_seconds
 from models import db
 from services.kv import redis_store
 from webapp.api.base import Blueprint
@@ -39,10 +41,17 @@ def _check_broker() -> None:
         connection.ensure_connection(max_retries=1, timeout=2)
 
 
+def _check_feed() -> None:
+    age = heartbeat_age_seconds(redis_store.client)
+    if age is None:
+        raise RuntimeError(f"no tick from the market-data feed for {HEARTBEAT_TTL_S}s or more")
+
+
 CHECKS: dict[str, Callable[[], None]] = {
     "postgres": _check_postgres,
     "redis": _check_redis,
     "broker": _check_broker,
+    "feed": _check_feed,
 }
 
 
@@ -73,7 +82,7 @@ class Ready(MethodView):
     @blp.response(200)
     @blp.alt_response(503, description="A dependency is down")
     def get(self) -> tuple[dict[str, Any], int]:
-        """Check PostgreSQL, Redis and the broker; 503 when any is down."""
+        """Check PostgreSQL, Redis, the broker and the feed; 503 when any is down."""
         components = run_checks(CHECKS)
         ready = all(result["status"] == "ok" for result in components.values())
         body = {"status": "ok" if ready else "unavailable", "components": components}

@@ -23,7 +23,8 @@ def symbol_field(**kwargs: object) -> fields.String:
 
 def lots_field(**kwargs: object) -> StrictDecimal:
     """Return the lots field: a JSON number, > 0, at most 2 places."""
-    return StrictDecimal(places=2, maximum=Decimal(1000), metadata={"example": 0.1}, **kwargs)  # type: ignore[arg-type]
+    metadata = {"example": 0.1, **kwargs.pop("metadata", {})}  # type: ignore[dict-item]
+    return StrictDecimal(places=2, maximum=Decimal(1000), metadata=metadata, **kwargs)  # type: ignore[arg-type]
 
 
 class OrderRequestSchema(StrictSchema):

@@ -1,0 +1,1 @@
+"""Market data: the Alltick vendor client (`marketdata.alltick`) and its simulator."""

@@ -1,0 +1,143 @@
+"""The feed: Alltick (or the simulator) -> the quote store in Redis + the quote channel.
+
+Policy:
+- Leadership: one feed per vendor connection. A feed runs its stream only while it holds the Redis
+  lock `feed:leader` (SET NX with a TTL, renewed every third of the TTL by the holder, compared
+  by owner id so a feed never renews or releases another's lock). A standby feed retries.
+- Each depth push with a best bid and ask becomes a RawQuote; the quote (HSET), its publication
+  (PUBLISH), the heartbeat key (SET with TTL) and the tick counter (HINCRBY) go in ONE pipelined
+  round trip. A push for a code outside our catalogue is ignored.
+- Counters: `feed:stats` (hash) holds ticks, reconnects and drops (the stream's own counters are
+  copied there every few seconds); `feed:heartbeat` exists while ticks arrive.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from dataclasses import asdict
+from datetime import UTC, datetime
+
+import redis
+
+from domain.errors import UnknownSymbol
+from domain.instruments import INSTRUMENTS, by_vendor_code
+from marketdata.alltick.models import DepthTick
+from marketdata.alltick.ws_client import AlltickStream, StreamSettings
+from services.quotes import QuoteStore, RawQuote
+
+log = logging.getLogger(__name__)
+
+LEADER_KEY = "feed:leader"
+HEARTBEAT_KEY = "feed:heartbeat"
+STATS_KEY = "feed:stats"
+HEARTBEAT_TTL_S = 15
+LEADER_TTL_MS = 15_000
+
+RENEW_SCRIPT = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  return redis.call('pexpire', KEYS[1], ARGV[2])
+end
+return 0
+"""
+RELEASE_SCRIPT = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
+
+
+class Feed:
+    """Hold the leader lock, run the vendor stream, write every tick to Redis."""
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        base_ws_url: str,
+        token: str,
+        settings: StreamSettings | None = None,
+    ) -> None:
+        self._redis = client
+        self._store = QuoteStore(client)
+        self._owner = uuid.uuid4().hex
+        self._stop = threading.Event()
+        self._url, self._token, self._settings = base_ws_url, token, settings
+        self._stream: AlltickStream | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Run the feed in a background thread."""
+        self._thread = threading.Thread(target=self.run, name="feed", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the stream and release leadership."""
+        self._stop.set()
+        if self._stream is not None:
+            self._stream.stop(timeout)
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._redis.eval(RELEASE_SCRIPT, 1, LEADER_KEY, self._owner)
+
+    def run(self) -> None:
+        """Wait for leadership, then stream until stopped or leadership is lost."""
+        while not self._stop.is_set():
+            if self._acquire():
+                log.info("event=feed_leader owner=%s", self._owner)
+                self._lead()
+            self._stop.wait(LEADER_TTL_MS / 3000)
+
+    def _acquire(self) -> bool:
+        return bool(self._redis.set(LEADER_KEY, self._owner, nx=True, px=LEADER_TTL_MS))
+
+    def _lead(self) -> None:
+        stream = AlltickStream(
+            self._url, self._token, self.on_depth, settings=self._settings, on_alert=self._alert
+        )
+        self._stream = stream
+        stream.subscribe_depth(sorted(i.vendor_code for i in INSTRUMENTS.values()))
+        stream.start()
+        try:
+            while not self._stop.wait(LEADER_TTL_MS / 3000):
+                if not self._redis.eval(RENEW_SCRIPT, 1, LEADER_KEY, self._owner, LEADER_TTL_MS):
+                    log.error("event=feed_leadership_lost owner=%s", self._owner)
+                    return
+                counters: dict[str, int] = asdict(stream.counters())
+                self._redis.hset(STATS_KEY, mapping=counters)  # type: ignore[arg-type]
+        finally:
+            stream.stop()
+
+    def on_depth(self, tick: DepthTick) -> None:
+        """Store and publish one depth push (called on the stream's reader thread)."""
+        bid, ask = tick.best_bid, tick.best_ask
+        if bid is None or ask is None:
+            return
+        try:
+            symbol = by_vendor_code(tick.code).symbol
+        except UnknownSymbol:
+            return
+        quote = RawQuote(symbol, bid, ask, tick.tick_time, datetime.now(UTC), tick.seq)
+        pipe = self._redis.pipeline(transaction=False)
+        self._store.store_tick(quote, pipe)
+        pipe.set(HEARTBEAT_KEY, int(time.time() * 1000), ex=HEARTBEAT_TTL_S)
+        pipe.hincrby(STATS_KEY, "ticks_stored", 1)
+        pipe.execute()
+
+    def _alert(self, kind: str, detail: str) -> None:
+        log.error("event=feed_alert kind=%s detail=%s", kind, detail)
+
+
+def heartbeat_age_seconds(client: redis.Redis) -> float | None:
+    """Return how old the feed's last tick is, or None when there is no heartbeat."""
+    value = client.get(HEARTBEAT_KEY)
+    if value is None:
+        return None
+    return max(time.time() - int(value) / 1000, 0.0)
+
+
+def feed_from_config(config: dict[str, object]) -> Feed:
+    """Build the feed from the app config: Alltick with ALLTICK_API_KEY, else the simulator."""
+    client = redis.Redis.from_url(str(config["REDIS_URL"]), decode_responses=True)
+    token = str(config["ALLTICK_API_KEY"] or config["SIMULATOR_TOKEN"])
+    return Feed(client, str(config["ALLTICK_BASE_WS"]), token)

@@ -1,0 +1,108 @@
+"""Simulator -> our stream -> the feed -> the quote store -> orders, all over real sockets.
+
+With a symbol stopped on the simulator its quote goes stale: orders on it are refused with
+PRICE_STALE within the staleness limit and nothing is booked at the old price; when the symbol
+resumes, trading resumes by itself.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import redis
+from flask import Flask
+from flask.testing import FlaskClient
+
+from domain.instruments import get_instrument
+from marketdata.alltick.ws_client import StreamSettings
+from marketdata.feed import HEARTBEAT_KEY, LEADER_KEY, Feed
+from marketdata.simulator import Simulator, SimulatorConfig
+from marketdata.simulator.control_client import ControlClient
+from models import Fill, db
+from services.quotes import QuoteStore
+from tests.helpers import new_trader
+
+FAST = StreamSettings(request_spacing=0.02, reconnect_spacing=0.05, max_backoff=0.5)
+
+
+def _poll(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    pytest.fail(f"timed out after {timeout}s waiting for {what}")
+
+
+@pytest.fixture
+def simulator() -> Iterator[Simulator]:
+    sim = Simulator(SimulatorConfig(port=0, tick_rate_scale=8.0))
+    sim.start_in_thread()
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture
+def feed(app: Flask, simulator: Simulator) -> Iterator[Feed]:
+    client = redis.Redis.from_url(app.config["REDIS_URL"], decode_responses=True)
+    running = Feed(client, simulator.ws_url(), "sim-token", settings=FAST)
+    running.start()
+    yield running
+    running.stop()
+
+
+def test_ticks_reach_the_quote_store_with_a_heartbeat(app: Flask, redis_client, feed: Feed) -> None:  # type: ignore[no-untyped-def]
+    store = QuoteStore(redis_client)
+    _poll(lambda: len(store.get_many(["EURUSD", "XAUUSD"])) == 2, 10, "both quotes")
+    quotes = store.get_many(["EURUSD", "XAUUSD"])
+    for quote in quotes.values():
+        assert 0 < quote.bid < quote.ask
+    assert redis_client.get(HEARTBEAT_KEY) is not None
+    assert redis_client.get(LEADER_KEY) is not None
+
+
+def test_a_second_feed_waits_while_the_first_leads(
+    app: Flask, simulator: Simulator, feed: Feed, redis_client
+) -> None:  # type: ignore[no-untyped-def]
+    _poll(lambda: redis_client.get(LEADER_KEY), 10, "a leader")
+    leader = redis_client.get(LEADER_KEY)
+    standby = Feed(redis_client, simulator.ws_url(), "sim-token", settings=FAST)
+    assert standby._acquire() is False
+    assert redis_client.get(LEADER_KEY) == leader
+
+
+def test_stopped_symbol_goes_stale_then_trades_again(
+    app: Flask,
+    client: FlaskClient,
+    redis_client,
+    simulator: Simulator,
+    feed: Feed,  # type: ignore[no-untyped-def]
+) -> None:
+    control = ControlClient(simulator.control_url)
+    trader = new_trader(client)
+    order = {"symbol": "EURUSD", "side": "BUY", "lots": 0.01}
+
+    def place() -> Any:
+        return client.post("/api/orders", json=order, headers=trader["headers"])
+
+    _poll(lambda: place().status_code == 201, 10, "a first fill on live quotes")
+    control.stale("EURUSD")
+    stopped_at = time.monotonic()
+    limit = get_instrument("EURUSD").staleness_seconds
+    refused = _poll(
+        lambda: (r := place()).status_code == 409 and r, limit + 5, "PRICE_STALE refusal"
+    )
+    assert refused.get_json()["error_code"] == "PRICE_STALE"
+    assert time.monotonic() - stopped_at <= limit + 2
+    with app.app_context():
+        fills_while_stale = db.session.query(Fill).count()
+    assert place().status_code == 409
+    with app.app_context():
+        assert db.session.query(Fill).count() == fills_while_stale
+
+    control.stale("EURUSD", stale=False)
+    _poll(lambda: place().status_code == 201, 10, "trading to resume")
