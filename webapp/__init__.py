@@ -94,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
         health,
         history,
         margin,
+        market,
         orders,
         positions,
         seed,
@@ -101,6 +102,18 @@ def _register_blueprints(app: Flask) -> None:
     )
     from webapp.extensions import api
 
-    modules = (health, auth, account, orders, positions, history, symbols, margin, admin, seed)
+    modules = (
+        health,
+        auth,
+        account,
+        orders,
+        positions,
+        history,
+        symbols,
+        market,
+        margin,
+        admin,
+        seed,
+    )
     for module in modules:
         api.register_blueprint(module.blp)
