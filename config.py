@@ -132,6 +132,8 @@ class Config:
     ALLTICK_API_KEY = env_str("ALLTICK_API_KEY")
     ALLTICK_BASE_REST = env_str("ALLTICK_BASE_REST", "http://127.0.0.1:8765/quote-b-api")
     ALLTICK_BASE_WS = env_str("ALLTICK_BASE_WS", "ws://127.0.0.1:8765/quote-b-ws-api")
+    # The Alltick plan (free, basic, premium, professional): the REST client paces itself by it.
+    ALLTICK_PLAN = env_str("ALLTICK_PLAN", "basic")
     # The simulator's token (not a secret): used when ALLTICK_API_KEY is unset.
     SIMULATOR_TOKEN = env_str("SIMULATOR_TOKEN", "sim-token")
 

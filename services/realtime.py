@@ -4,9 +4,11 @@ Channels (Redis pub/sub, at-most-once):
 - `fx:quotes`   — every tick: {"type": "quote", "ts", "data": {symbol, bid, ask, ts_event, seq}}
 - `fx:accounts` — per-account events; `data` carries `account_id` and the account's `seq`
   (its transaction sequence number), so a client that sees a gap asks for a new snapshot.
+- `fx:revoked`  — the id (jti) of a token just revoked by logout.
 
-Event types on `fx:accounts`: `order.filled`, `position.changed`, `account.updated` (balance or
-valuation), `margin.call`, `stop_out`. Publish only after the database commit.
+Event types on `fx:accounts`: `order.filled`, `position.changed`, `account.updated` (a booked
+change of balance or exposure), `account.valued` (the engine's live valuation), `margin.call`,
+`stop_out`. Publish only after the database commit.
 """
 
 from __future__ import annotations
@@ -23,10 +25,14 @@ log = logging.getLogger(__name__)
 
 QUOTES_CHANNEL = "fx:quotes"
 ACCOUNTS_CHANNEL = "fx:accounts"
+# A revoked token id (the message is the jti): relays close the sockets opened with it.
+REVOKED_CHANNEL = "fx:revoked"
 
 ORDER_FILLED = "order.filled"
 POSITION_CHANGED = "position.changed"
 ACCOUNT_UPDATED = "account.updated"
+# The positions engine's live valuation (display only), throttled per account.
+ACCOUNT_VALUED = "account.valued"
 MARGIN_CALL = "margin.call"
 STOP_OUT = "stop_out"
 

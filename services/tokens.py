@@ -11,13 +11,18 @@ import time
 
 import redis
 
+from services.realtime import REVOKED_CHANNEL
+
 PREFIX = "jwt:revoked:"
 
 
 def revoke(client: redis.Redis, jti: str, expires_at: int) -> None:
-    """Record a token id as revoked until its expiry (a unix time)."""
+    """Record a token id as revoked until its expiry, and tell the relays to close its sockets."""
     ttl = max(int(expires_at - time.time()), 1)
-    client.set(PREFIX + jti, "1", ex=ttl)
+    pipe = client.pipeline(transaction=False)
+    pipe.set(PREFIX + jti, "1", ex=ttl)
+    pipe.publish(REVOKED_CHANNEL, jti)
+    pipe.execute()
 
 
 def is_revoked(client: redis.Redis, jti: str) -> bool:

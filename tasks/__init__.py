@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery, Task
+from celery.schedules import crontab
 from flask import Flask, has_app_context
 
 
@@ -63,6 +64,8 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app.flask_app = app
     celery_app.set_default()
     app.extensions["celery"] = celery_app
+    import tasks.maintenance
+    import tasks.margin
     import tasks.marketdata
     import tasks.system  # noqa: F401  (registers the tasks with the app)
     from tasks.bootsteps import install
@@ -75,6 +78,18 @@ def celery_init_app(app: Flask) -> Celery:
 def beat_schedule() -> dict[str, dict[str, Any]]:
     """Return the beat schedule (declarative; beat runs exactly once)."""
     return {
+        # The safety net behind the positions engine: values every account from PostgreSQL.
+        "margin-sweep": {
+            "task": "margin.sweep",
+            "schedule": 15.0,
+            "options": {"expires": 14},
+        },
+        # Retention of closed positions and their fills (never open ones, never the ledger).
+        "maintenance-cleanup": {
+            "task": "maintenance.cleanup",
+            "schedule": crontab(hour=3, minute=17),
+            "options": {"expires": 3600},
+        },
         "feed-watchdog": {
             "task": "marketdata.feed_watchdog",
             "schedule": 30.0,

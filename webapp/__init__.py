@@ -28,9 +28,13 @@ def create_app(
     from tasks import celery_init_app
 
     celery_init_app(app)
+    from tasks.cli import register_risk_cli
+    from tasks.engine_cli import register_engine_cli
     from webapp.cli import register_cli
 
     register_cli(app)
+    register_risk_cli(app)
+    register_engine_cli(app)
     return app
 
 
@@ -55,6 +59,7 @@ def _init_extensions(app: Flask) -> None:
     from webapp.errors import register_error_handlers
     from webapp.extensions import api, cors, db, jwt, limiter, migrate, redis_store, sock
     from webapp.jsonparse import StrictJSONProvider
+    from webapp.ws import relay  # registers /ws on the Sock blueprint before init_app
 
     app.json = StrictJSONProvider(app)
     proxy_hops = app.config.get("PROXY_FIX_HOPS", 0)
@@ -76,6 +81,8 @@ def _init_extensions(app: Flask) -> None:
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
+    app.config.setdefault("SOCK_SERVER_OPTIONS", relay.server_options())
+    app.before_request(relay.authenticate_upgrade)
     sock.init_app(app)
     register_error_handlers(app)
 
@@ -97,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
         market,
         orders,
         positions,
+        realtime,
         seed,
         symbols,
     )
@@ -114,6 +122,7 @@ def _register_blueprints(app: Flask) -> None:
         margin,
         admin,
         seed,
+        realtime,
     )
     for module in modules:
         api.register_blueprint(module.blp)

@@ -1,15 +1,28 @@
-"""Operator commands: `flask --app wsgi seed-demo`, and later accounts/engine/margin groups."""
+"""Operator commands: `flask --app wsgi seed-demo`, `flask accounts add-capital`, ...
+
+Amounts on the command line are read as exact decimals (never float): finite, positive, at most
+two decimal places.
+"""
 
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 
-from models import Role, User, db
+from domain.errors import DomainError
+from models import LedgerKind, Role, User, db
 from services import users
+from services.accounts import adjust_balance
+from services.kv import redis_store
+from services.present import money
+from services.quotes import QuoteStore
 
 CREDENTIALS_FILE = Path(__file__).resolve().parent.parent / "var" / "demo-credentials.txt"
 
@@ -48,6 +61,67 @@ def seed_demo() -> None:
     click.echo("\n".join(lines) or f"demo users exist; their passwords are in {CREDENTIALS_FILE}")
 
 
+MAX_CLI_AMOUNT = Decimal(10) ** 12
+
+
+class MoneyAmount(click.ParamType):
+    """A positive amount of money with at most two decimal places, read as a Decimal."""
+
+    name = "amount"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """Return the amount as a Decimal, or fail with a usage error saying why."""
+        try:
+            amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+        except InvalidOperation:
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not amount.is_finite() or amount <= 0:
+            self.fail(f"{value!r} must be a finite amount greater than 0", param, ctx)
+        if amount > MAX_CLI_AMOUNT:
+            self.fail(f"{value!r} is more than {MAX_CLI_AMOUNT}", param, ctx)
+        exponent = amount.normalize().as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -2:
+            self.fail(f"{value!r} has more than 2 decimal places", param, ctx)
+        return amount
+
+
+CLI_ACTOR_ID = 0  # ledger reference "admin:0": booked from the command line
+
+
+# An AppGroup runs its commands inside the app context, as `flask` commands do.
+accounts_cli = AppGroup("accounts", help="Manage trading accounts.")
+
+
+@accounts_cli.command("add-capital")
+@click.argument("username")
+@click.argument("amount", type=MoneyAmount())
+@click.option("--reason", default="capital added from the command line", show_default=True)
+def add_capital(username: str, amount: Decimal, reason: str) -> None:
+    """Deposit AMOUNT (account currency) into USERNAME's trading account."""
+    if not reason.strip() or len(reason) > 255:
+        raise click.BadParameter("must be 1 to 255 characters", param_hint="--reason")
+    user = db.session.scalar(
+        db.select(User).where(User.username == users.normalise_username(username))
+    )
+    account = users.primary_account(db.session, user.id) if user is not None else None
+    if account is None:
+        raise click.ClickException(f"no user {username!r} with a trading account")
+    client = redis_store.client
+    try:
+        entry = adjust_balance(
+            db.session, QuoteStore(client), client, account.id, LedgerKind.DEPOSIT, amount,
+            reason.strip(), CLI_ACTOR_ID, datetime.now(UTC),
+        )  # fmt: skip
+    except DomainError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(
+        f"deposited {money(amount)} {account.currency} into account {account.id} "
+        f"({user.username if user else username}): balance {money(entry.balance_after)}, "
+        f"txn_seq {entry.txn_seq}"
+    )
+
+
 def register_cli(app: Flask) -> None:
     """Attach the operator commands to `flask`."""
     app.cli.add_command(seed_demo)
+    app.cli.add_command(accounts_cli)

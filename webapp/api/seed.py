@@ -1,7 +1,43 @@
-"""(placeholder: filled in by the trading-core API work)"""
+"""The seed system's fill endpoint, kept for its clients: a market order at the server's price.
+
+`POST /api/sim/fill` is POST /api/orders under another name. The seed let a client send the fill
+price; here any price field is refused (422) and the order fills at the server's bid/ask. The
+endpoint exists only when SIM_FILL_ENABLED is set (off in production): otherwise it is 404.
+"""
 
 from __future__ import annotations
 
-from webapp.api.base import Blueprint
+from typing import Any
 
-blp = Blueprint("seed", __name__, description="seed")
+from flask import current_app
+from flask.views import MethodView
+from flask_jwt_extended import jwt_required
+
+from webapp.api.base import Blueprint
+from webapp.api.orders import submit_order
+from webapp.errors import ApiError
+from webapp.schemas.common import ApiErrorSchema
+from webapp.schemas.positions import SimFillRequestSchema
+from webapp.schemas.trading import OrderResultSchema
+
+blp = Blueprint("seed", __name__, url_prefix="/api/sim", description="Seed system compatibility")
+
+
+@blp.before_request
+def _only_when_enabled() -> None:
+    """Answer 404 for the whole blueprint unless SIM_FILL_ENABLED is set."""
+    if not current_app.config["SIM_FILL_ENABLED"]:
+        raise ApiError(404, "NOT_FOUND", "not found")
+
+
+@blp.route("/fill")
+class SimFill(MethodView):
+    @jwt_required()
+    @blp.arguments(SimFillRequestSchema)
+    @blp.response(201, OrderResultSchema)
+    @blp.alt_response(404, schema=ApiErrorSchema, description="NOT_FOUND: disabled")
+    @blp.alt_response(409, schema=ApiErrorSchema, description="Refused: see error_code")
+    @blp.doc(security=[{"bearerAuth": []}])
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Book a market order at the server's price (seed alias of POST /api/orders)."""
+        return submit_order(body)

@@ -1,0 +1,84 @@
+"""Margin tasks: the periodic sweep (the safety net behind the positions engine) and stop out.
+
+- `margin.sweep` values every account with open positions (services.risk.sweep_margin), warns
+  margin calls, then stops out, one after the other, each account at or below STOP_OUT_LEVEL.
+  It runs under a Redis lock (``tasks.maintenance.exclusive``) so two sweeps never overlap; a
+  sweep that finds the lock taken does nothing.
+- `margin.stop_out` stops out one account. ``stop_out`` re-checks under the account lock and
+  changes nothing when the account is no longer at stop out, so it is idempotent and acknowledges
+  late: a message whose worker died mid-task is redelivered and simply re-checks.
+- Levels and ENFORCE_MARKET_HOURS come from the Flask config; nothing here holds state.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from celery import shared_task
+from flask import current_app
+
+from models import db
+from services.kv import redis_store
+from services.orders import Collaborators
+from services.quotes import QuoteStore
+from services.risk import stop_out as stop_out_account
+from services.risk import stop_out_all, sweep_margin
+from tasks.maintenance import LOCK_PREFIX, exclusive
+
+log = logging.getLogger(__name__)
+
+SWEEP_LOCK = LOCK_PREFIX + "margin.sweep"
+
+
+def collaborators() -> Collaborators:
+    """Return the order collaborators on this process's Redis connection."""
+    client = redis_store.client
+    return Collaborators(
+        quotes=QuoteStore(client),
+        publisher=client,
+        enforce_sessions=bool(current_app.config["ENFORCE_MARKET_HOURS"]),
+    )
+
+
+def _level(name: str) -> Decimal:
+    return Decimal(str(current_app.config[name]))
+
+
+def run_sweep() -> dict[str, Any]:
+    """Sweep every account, then stop out those due; return what was found and closed."""
+    deps = collaborators()
+    stop_out_level = _level("STOP_OUT_LEVEL")
+    found = sweep_margin(
+        db.session, deps, _level("MARGIN_CALL_LEVEL"), stop_out_level, datetime.now(UTC)
+    )
+    closed = stop_out_all(db.session, deps, found.stop_out, stop_out_level, datetime.now(UTC))
+    return {**asdict(found), "closed": {str(k): v for k, v in closed.items()}}
+
+
+@shared_task(name="margin.sweep")
+def sweep() -> dict[str, Any]:
+    """Sweep margin levels and stop out accounts due, unless another sweep is running."""
+    with exclusive(SWEEP_LOCK) as acquired:
+        if not acquired:
+            return {"skipped": True}
+        summary = run_sweep()
+    log.info(
+        "event=margin_sweep checked=%d margin_call=%s stop_out=%s unvalued=%s closed=%s",
+        summary["checked"], summary["margin_call"], summary["stop_out"], summary["unvalued"],
+        summary["closed"],
+    )  # fmt: skip
+    return {"skipped": False, **summary}
+
+
+@shared_task(name="margin.stop_out", acks_late=True)
+def stop_out(account_id: int) -> list[int]:
+    """Stop out one account if it is (still) at or below the stop-out level."""
+    closed = stop_out_account(
+        db.session, collaborators(), account_id, _level("STOP_OUT_LEVEL"), datetime.now(UTC)
+    )
+    log.info("event=margin_stop_out account_id=%s closed=%s", account_id, closed)
+    return closed

@@ -1,0 +1,272 @@
+"""Stop out and the margin sweep on the real PostgreSQL and Redis, with hand-computed numbers.
+
+Quotes are stored with raw bid = raw ask, so the client bid/ask are the raw price -/+ 5 points
+(majors carry a 10-point markup). USD account, leverage 100, contract 100000, 1 lot each:
+- opened at EURUSD 1.10000, GBPUSD 1.30000, AUDUSD 0.66000: EURUSD BUY at 1.10005, GBPUSD BUY
+  at 1.30005, AUDUSD SELL at 0.65995; then the balance is withdrawn down to 4000.00.
+- crash to EURUSD 1.08000, GBPUSD 1.29000, AUDUSD 0.66300: unrealised PnL EURUSD
+  (1.07995 - 1.10005) x 100000 = -2010, GBPUSD (1.28995 - 1.30005) x 100000 = -1010, AUDUSD
+  (0.65995 - 0.66305) x 100000 = -310; equity 4000 - 3330 = 670; used margin 1080 + 1290 + 663
+  = 3033 at the mids; margin level 670 / 3033 = 22.09%.
+- stop out closes EURUSD (-2010, balance 1990): 670 / 1953 = 34.31%, still <= 50; then GBPUSD
+  (-1010, balance 980): 670 / 663 = 101.06% > 50, so AUDUSD stays open.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import redis
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event, select, text
+
+from domain.positions import Side
+from models import Account, LedgerKind, Order, OrderReason, Position, PositionStatus, User, db
+from services.accounts import account_summary, adjust_balance
+from services.orders import Collaborators, OrderRequest, place_market_order
+from services.quotes import QuoteStore
+from services.realtime import ACCOUNTS_CHANNEL, MARGIN_CALL, STOP_OUT
+from services.risk import stop_out, sweep_margin
+from services.users import primary_account
+from tests.helpers import register
+from tests.invariants import account_balance, assert_ledger_invariants
+from tests.quotes import put_quote
+
+OPEN = {"EURUSD": "1.10000", "GBPUSD": "1.30000", "AUDUSD": "0.66000"}
+CRASH = {"EURUSD": "1.08000", "GBPUSD": "1.29000", "AUDUSD": "0.66300"}
+STOP_OUT_LEVEL = Decimal(50)
+MARGIN_CALL_LEVEL = Decimal(100)
+TABLES = ("accounts", "positions", "orders", "fills", "ledger_entries")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def put_prices(client: redis.Redis, mids: dict[str, str], age: timedelta = timedelta(0)) -> None:
+    """Store raw bid = raw ask = the given price for each symbol."""
+    for symbol, mid in mids.items():
+        put_quote(client, symbol, mid, mid, age=age)
+
+
+def collaborators(client: redis.Redis) -> Collaborators:
+    return Collaborators(QuoteStore(client), client, enforce_sessions=False)
+
+
+def new_account(client: FlaskClient) -> int:
+    """Register a trader through the API (100000.00 USD demo balance); return the account id."""
+    username = register(client)
+    user = db.session.scalar(select(User).where(User.username == username))
+    assert user is not None
+    account = primary_account(db.session, user.id)
+    assert account is not None
+    account_id = account.id
+    db.session.rollback()
+    return account_id
+
+
+def open_position(deps: Collaborators, account_id: int, symbol: str, side: Side, lots: str) -> int:
+    request = OrderRequest(account_id, symbol, side, Decimal(lots))
+    position_id: int = place_market_order(db.session, deps, request, now())["position"]["id"]
+    return position_id
+
+
+def withdraw_to(deps: Collaborators, account_id: int, balance: str) -> None:
+    amount = account_balance(account_id) - Decimal(balance)
+    adjust_balance(
+        db.session, deps.quotes, deps.publisher, account_id, LedgerKind.WITHDRAWAL, amount,
+        "test withdrawal", 0, now(),
+    )  # fmt: skip
+
+
+def stop_out_account(client: FlaskClient, deps: Collaborators) -> dict[str, int]:
+    """Build the account of the module docstring at the opening prices; return its ids."""
+    put_prices(deps.publisher, OPEN)
+    account_id = new_account(client)
+    ids = {
+        "account": account_id,
+        "EURUSD": open_position(deps, account_id, "EURUSD", Side.BUY, "1"),
+        "GBPUSD": open_position(deps, account_id, "GBPUSD", Side.BUY, "1"),
+        "AUDUSD": open_position(deps, account_id, "AUDUSD", Side.SELL, "1"),
+    }
+    withdraw_to(deps, account_id, "4000")
+    return ids
+
+
+def margin_call_account(client: FlaskClient, deps: Collaborators) -> int:
+    """GBPUSD BUY 1 lot at 1.30005, balance 2200: at 1.29000 equity 1190 / margin 1290 = 92.25%."""
+    account_id = new_account(client)
+    open_position(deps, account_id, "GBPUSD", Side.BUY, "1")
+    withdraw_to(deps, account_id, "2200")
+    return account_id
+
+
+def snapshot() -> dict[str, list[Any]]:
+    """Return every row of the booking tables, by id."""
+    rows = {
+        table: [
+            tuple(row) for row in db.session.execute(text(f"SELECT * FROM {table} ORDER BY id"))
+        ]
+        for table in TABLES
+    }
+    db.session.rollback()
+    return rows
+
+
+def summary(deps: Collaborators, account_id: int) -> dict[str, Any]:
+    account = db.session.get(Account, account_id)
+    assert account is not None
+    body = account_summary(db.session, account, deps.quotes)
+    db.session.rollback()
+    return body
+
+
+@pytest.fixture
+def deps(app: Flask, redis_client: redis.Redis) -> Iterator[Collaborators]:
+    with app.app_context():
+        yield collaborators(redis_client)
+
+
+@pytest.fixture
+def events(redis_client: redis.Redis) -> Iterator[Any]:
+    """A subscription to the accounts channel, confirmed before the test acts."""
+    pubsub = redis_client.pubsub()
+    pubsub.subscribe(ACCOUNTS_CHANNEL)
+    assert pubsub.get_message(timeout=5)["type"] == "subscribe"
+    yield pubsub
+    pubsub.close()
+
+
+def received(pubsub: Any, message_type: str, count: int) -> list[dict[str, Any]]:
+    """Read the channel until `count` messages of the type arrived (or 10 s passed)."""
+    found: list[dict[str, Any]] = []
+    deadline = time.monotonic() + 10
+    while len(found) < count and time.monotonic() < deadline:
+        message = pubsub.get_message(ignore_subscribe_messages=True, timeout=1)
+        if message is not None and json.loads(message["data"])["type"] == message_type:
+            found.append(json.loads(message["data"]))
+    return found
+
+
+def test_stop_out_closes_the_most_losing_first_until_above_the_level(
+    client: FlaskClient, deps: Collaborators, events: Any
+) -> None:
+    ids = stop_out_account(client, deps)
+    put_prices(deps.publisher, CRASH)
+    assert summary(deps, ids["account"])["margin_level"] == "22.09"
+
+    closed = stop_out(db.session, deps, ids["account"], STOP_OUT_LEVEL, now())
+
+    assert closed == [ids["EURUSD"], ids["GBPUSD"]]
+    positions = {p.symbol: p for p in db.session.scalars(select(Position))}
+    assert positions["EURUSD"].close_reason == "stop_out"
+    assert positions["EURUSD"].realized_pnl == Decimal("-2010.00")
+    assert positions["GBPUSD"].close_reason == "stop_out"
+    assert positions["GBPUSD"].realized_pnl == Decimal("-1010.00")
+    assert positions["AUDUSD"].status == PositionStatus.OPEN
+    reasons = db.session.scalars(select(Order.reason).order_by(Order.id)).all()
+    assert reasons == [OrderReason.CLIENT] * 3 + [OrderReason.STOP_OUT] * 2
+    db.session.rollback()
+    after = summary(deps, ids["account"])
+    assert (after["balance"], after["equity"], after["margin_level"]) == (
+        "980.00",
+        "670.00",
+        "101.06",
+    )
+    assert_ledger_invariants()
+    stops = received(events, STOP_OUT, 2)
+    assert [e["data"]["position"]["symbol"] for e in stops] == ["EURUSD", "GBPUSD"]
+    assert [e["data"]["margin_level"] for e in stops] == ["34.31", "101.06"]
+
+
+def test_a_second_stop_out_changes_nothing(client: FlaskClient, deps: Collaborators) -> None:
+    ids = stop_out_account(client, deps)
+    put_prices(deps.publisher, CRASH)
+    assert len(stop_out(db.session, deps, ids["account"], STOP_OUT_LEVEL, now())) == 2
+    before = snapshot()
+    assert stop_out(db.session, deps, ids["account"], STOP_OUT_LEVEL, now()) == []
+    assert snapshot() == before
+
+
+def test_a_healthy_account_is_left_alone(client: FlaskClient, deps: Collaborators) -> None:
+    ids = stop_out_account(client, deps)
+    before = snapshot()
+    # At the opening prices: equity 3970 / margin 3060 = 129.74%.
+    assert stop_out(db.session, deps, ids["account"], STOP_OUT_LEVEL, now()) == []
+    assert snapshot() == before
+
+
+def test_a_stale_symbol_is_skipped_and_the_next_most_losing_closed(
+    client: FlaskClient, deps: Collaborators, caplog: pytest.LogCaptureFixture
+) -> None:
+    ids = stop_out_account(client, deps)
+    put_prices(deps.publisher, CRASH)
+    put_prices(deps.publisher, {"EURUSD": "1.08000"}, age=timedelta(seconds=60))
+    caplog.set_level(logging.ERROR, logger="services.risk")
+
+    closed = stop_out(db.session, deps, ids["account"], STOP_OUT_LEVEL, now())
+
+    # EURUSD (-2010) cannot be closed; GBPUSD (-1010, balance 2990): 670 / 1743 = 38.44%, then
+    # AUDUSD (-310, balance 2680): 670 / 1080 = 62.04%.
+    assert closed == [ids["GBPUSD"], ids["AUDUSD"]]
+    assert summary(deps, ids["account"])["margin_level"] == "62.04"
+    assert "alert=stop_out_skipped" in caplog.text
+    assert "symbol=EURUSD" in caplog.text
+    assert_ledger_invariants()
+
+
+def test_a_symbol_without_any_quote_closes_nothing(
+    client: FlaskClient, deps: Collaborators, caplog: pytest.LogCaptureFixture
+) -> None:
+    ids = stop_out_account(client, deps)
+    put_prices(deps.publisher, CRASH)
+    deps.publisher.delete("quote:AUDUSD")
+    before = snapshot()
+    caplog.set_level(logging.ERROR, logger="services.risk")
+
+    assert stop_out(db.session, deps, ids["account"], STOP_OUT_LEVEL, now()) == []
+
+    assert snapshot() == before
+    assert "alert=stop_out_unvalued" in caplog.text
+
+
+def test_sweep_finds_stop_out_and_margin_call_accounts_in_one_query(
+    client: FlaskClient, deps: Collaborators, events: Any
+) -> None:
+    due = stop_out_account(client, deps)["account"]
+    warned = margin_call_account(client, deps)
+    healthy = new_account(client)
+    open_position(deps, healthy, "EURUSD", Side.BUY, "0.1")
+    new_account(client)  # nothing open: not checked
+    put_prices(deps.publisher, CRASH)
+    before = snapshot()
+    statements: list[str] = []
+    engine = db.engine
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        found = sweep_margin(db.session, deps, MARGIN_CALL_LEVEL, STOP_OUT_LEVEL, now())
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+    assert (found.checked, found.margin_call, found.stop_out, found.unvalued) == (
+        3, [warned], [due], [],
+    )  # fmt: skip
+    assert len(statements) == 1
+    assert snapshot() == before
+    calls = {e["data"]["account_id"]: e["data"] for e in received(events, MARGIN_CALL, 2)}
+    assert calls[due]["state"] == "STOP_OUT"
+    assert calls[due]["margin_level"] == "22.09"
+    assert calls[warned]["state"] == "MARGIN_CALL"
+    assert calls[warned]["margin_level"] == "92.25"
