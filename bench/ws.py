@@ -83,7 +83,7 @@ def wait_http(url: str) -> None:
         try:
             requests.get(url, timeout=1)
             return
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.2)
     sys.exit(f"nothing answered at {url}")
 

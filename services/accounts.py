@@ -142,11 +142,10 @@ def adjust_balance(
             )
     entry = ledger.book(session, account, kind, signed, f"admin:{actor_id}", reason, now=now)
     session.commit()
-    event = realtime.account_event(
-        realtime.ACCOUNT_UPDATED,
-        account.id,
-        account.txn_seq,
-        {"balance": money(account.balance), "ledger_entry_id": entry.id, "kind": kind.value},
-    )
+    payload = {
+        "account": account_summary(session, account, store),
+        "ledger_entry": {"id": entry.id, "kind": kind.value, "amount": money(entry.amount)},
+    }
+    event = realtime.account_event(realtime.ACCOUNT_UPDATED, account.id, account.txn_seq, payload)
     realtime.publish_account_events(publisher, [event])
     return entry

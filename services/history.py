@@ -28,7 +28,7 @@ from sqlalchemy import ColumnElement, select, union
 from models import Account, Fill, LedgerEntry, LedgerKind, Order, Position, PositionStatus
 from models.base import DbSession
 from services.accounts import open_positions
-from services.present import fill_body, money, order_body, position_body, when
+from services.present import fill_body, ledger_body, order_body, position_body
 
 MAX_PAGE = 200
 
@@ -56,20 +56,6 @@ class Window:
         if self.end is not None:
             found.append(column < self.end)
         return found
-
-
-def ledger_body(entry: LedgerEntry) -> dict[str, Any]:
-    """Return a ledger entry as the API shows it."""
-    return {
-        "id": entry.id,
-        "kind": entry.kind.value,
-        "amount": money(entry.amount),
-        "balance_after": money(entry.balance_after),
-        "reference": entry.reference,
-        "reason": entry.reason,
-        "txn_seq": entry.txn_seq,
-        "created_at": when(entry.created_at),
-    }
 
 
 def _keyset_page(

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.instruments import INSTRUMENTS
-from models import Fill, Order, Position
+from models import Fill, LedgerEntry, Order, Position
 
 CENT = Decimal("0.01")
 
@@ -94,4 +94,19 @@ def position_body(position: Position) -> dict[str, Any]:
         "close_price": price(position.symbol, position.close_price),
         "close_reason": position.close_reason,
         "txn_seq": position.txn_seq,
+    }
+
+
+def ledger_body(entry: LedgerEntry) -> dict[str, Any]:
+    """Return a ledger entry as the API shows it."""
+    return {
+        "id": entry.id,
+        "account_id": entry.account_id,
+        "kind": entry.kind.value,
+        "amount": money(entry.amount),
+        "balance_after": money(entry.balance_after),
+        "reference": entry.reference,
+        "reason": entry.reason,
+        "txn_seq": entry.txn_seq,
+        "created_at": when(entry.created_at),
     }

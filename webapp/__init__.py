@@ -52,6 +52,7 @@ def _configure_logging(app: Flask) -> None:
         level=level, format="ts=%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"
     )
     app.logger.setLevel(level)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # its plugin chatter at every start
 
 
 def _init_extensions(app: Flask) -> None:

@@ -8,10 +8,10 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user
 from sqlalchemy import select
 
-from models import Account, LedgerEntry, LedgerKind, User, db
+from models import Account, LedgerKind, User, db
 from services.accounts import account_summary, adjust_balance
 from services.kv import redis_store
-from services.present import money, when
+from services.present import ledger_body, money
 from webapp.api.base import Blueprint
 from webapp.auth import admin_required
 from webapp.context import now, quote_store
@@ -25,21 +25,6 @@ from webapp.schemas.positions import (
 
 blp = Blueprint("admin", __name__, url_prefix="/api/admin", description="Administration")
 BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
-
-
-def _entry_body(entry: LedgerEntry) -> dict[str, Any]:
-    """Return a ledger entry as the API shows it."""
-    return {
-        "id": entry.id,
-        "account_id": entry.account_id,
-        "kind": entry.kind.value,
-        "amount": money(entry.amount),
-        "balance_after": money(entry.balance_after),
-        "reference": entry.reference,
-        "reason": entry.reason,
-        "txn_seq": entry.txn_seq,
-        "created_at": when(entry.created_at),
-    }
 
 
 def _account_page(limit: int, before_id: int | None) -> dict[str, Any]:
@@ -89,6 +74,6 @@ class AdminAdjustments(MethodView):
         )  # fmt: skip
         account = db.session.get_one(Account, entry.account_id)
         return {
-            "entry": _entry_body(entry),
+            "entry": ledger_body(entry),
             "account": account_summary(db.session, account, quote_store()),
         }
