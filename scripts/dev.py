@@ -8,6 +8,7 @@ test: servers -> pytest (the tests make their own database and Redis db, see tes
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -56,12 +57,27 @@ def run() -> int:
         subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True)
         subprocess.run([*flask, "seed-demo"], cwd=ROOT, env=env, check=True)
         print(_banner(env), flush=True)
-        honcho = [str(BIN / "honcho"), "start", "-f", "Procfile"]
-        return subprocess.run(honcho, cwd=ROOT, env=env, check=False).returncode
-    except KeyboardInterrupt:
-        return 130
+        return _supervise([str(BIN / "honcho"), "start", "-f", "Procfile"], env)
     finally:
         localservers.down(started)
+
+
+def _supervise(command: list[str], env: dict[str, str]) -> int:
+    """Run honcho; on Ctrl-C or SIGTERM make it stop every process before we return."""
+    honcho = subprocess.Popen(command, cwd=ROOT, env=env)
+    stopping: list[bool] = []
+
+    def stop(*_: object) -> None:
+        stopping.append(True)
+        honcho.send_signal(signal.SIGINT)  # honcho stops its processes, then exits
+
+    signal.signal(signal.SIGTERM, stop)
+    while True:
+        try:
+            code = honcho.wait()
+            return 0 if stopping else code
+        except KeyboardInterrupt:
+            stop()
 
 
 def test(pytest_args: list[str]) -> int:
