@@ -15,7 +15,13 @@ from typing import Any
 import redis
 from sqlalchemy import select
 
-from domain.errors import AccountDisabled, InsufficientFunds, InvalidAmount
+from domain.errors import (
+    AccountDisabled,
+    InsufficientFunds,
+    InvalidAmount,
+    NoConversionRate,
+    PriceStale,
+)
 from domain.instruments import get_instrument
 from domain.margin import AccountValuation, OpenPosition, value_account
 from domain.positions import PositionState
@@ -109,9 +115,34 @@ def valuation_body(valuation: AccountValuation, account: Account) -> dict[str, A
 
 
 def account_summary(session: DbSession, account: Account, store: QuoteStore) -> dict[str, Any]:
-    """Value an account with current quotes and return it as the API shows it."""
-    valuation = valuate(account, open_positions(session, account.id), Market.load(store))
+    """Value an account with current quotes and return it as the API shows it.
+
+    When an open position has no quote (or no conversion rate), e.g. right after Redis lost its
+    data, the booked figures are still shown and the live ones are null, with `valuation_error`
+    saying why, rather than failing the whole request or guessing a price.
+    """
+    try:
+        valuation = valuate(account, open_positions(session, account.id), Market.load(store))
+    except (PriceStale, NoConversionRate) as exc:
+        return unvalued_body(account, exc)
     return valuation_body(valuation, account)
+
+
+def unvalued_body(account: Account, reason: Exception) -> dict[str, Any]:
+    """Return the account's booked figures with its live valuation unknown."""
+    unknown = dict.fromkeys(
+        ("equity", "unrealized_pnl", "used_margin", "free_margin", "margin_level")
+    )
+    return {
+        "id": account.id,
+        "currency": account.currency,
+        "balance": money(account.balance),
+        **unknown,
+        "leverage": account.leverage,
+        "status": account.status.value,
+        "txn_seq": account.txn_seq,
+        "valuation_error": str(reason),
+    }
 
 
 def adjust_balance(

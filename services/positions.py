@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import select
 
 from domain.conversion import round_money
-from domain.errors import InvalidLots, PositionNotFound
+from domain.errors import InvalidLots, NoConversionRate, PositionNotFound, PriceStale
 from domain.instruments import get_instrument
 from domain.margin import OpenPosition, position_unrealized_pnl, required_margin
 from domain.positions import close_fill_side
@@ -35,6 +35,7 @@ from services.accounts import (
     lock_account,
     open_positions,
     position_state,
+    unvalued_body,
     valuate,
     valuation_body,
 )
@@ -142,14 +143,31 @@ def positions_snapshot(session: DbSession, store: QuoteStore, account: Account) 
     """Return the account and its open positions valued at one set of current prices."""
     market = Market.load(store)
     rows = open_positions(session, account.id)
-    return {
-        "account": valuation_body(valuate(account, rows, market), account),
-        "positions": [_valued(row, account, market) for row in rows],
-    }
+    try:
+        account_body = valuation_body(valuate(account, rows, market), account)
+    except (PriceStale, NoConversionRate) as exc:
+        account_body = unvalued_body(account, exc)
+    return {"account": account_body, "positions": [_valued(row, account, market) for row in rows]}
 
 
 def _valued(row: Position, account: Account, market: Market) -> dict[str, Any]:
-    """Return a position body with its current price, unrealised PnL and used margin."""
+    """Return a position body with its current price, unrealised PnL and used margin.
+
+    Without a quote (or a conversion rate) for it, the live fields are null: the position is
+    still shown, never valued at a guessed price.
+    """
+    try:
+        return _valued_at(row, account, market)
+    except (PriceStale, NoConversionRate, KeyError):
+        return {
+            **position_body(row),
+            "current_price": None,
+            "unrealized_pnl": None,
+            "used_margin": None,
+        }
+
+
+def _valued_at(row: Position, account: Account, market: Market) -> dict[str, Any]:
     instrument = get_instrument(row.symbol)
     quotes = market.bid_ask()
     pnl = position_unrealized_pnl(

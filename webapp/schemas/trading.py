@@ -96,14 +96,18 @@ class AccountSchema(Schema):
     id = fields.Integer()
     currency = fields.String()
     balance = DecimalString()
-    equity = DecimalString()
-    unrealized_pnl = DecimalString()
-    used_margin = DecimalString()
-    free_margin = DecimalString()
+    # The live figures are null when a position has no quote (see valuation_error).
+    equity = DecimalString(allow_none=True)
+    unrealized_pnl = DecimalString(allow_none=True)
+    used_margin = DecimalString(allow_none=True)
+    free_margin = DecimalString(allow_none=True)
     margin_level = DecimalString(allow_none=True)
     leverage = fields.Integer()
     status = fields.String()
     txn_seq = fields.Integer()
+    valuation_error = fields.String(
+        allow_none=True, metadata={"description": "why the live figures are null, if they are"}
+    )
 
 
 class OrderResultSchema(Schema):

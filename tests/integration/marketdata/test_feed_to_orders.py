@@ -106,3 +106,32 @@ def test_stopped_symbol_goes_stale_then_trades_again(
 
     control.stale("EURUSD", stale=False)
     _poll(lambda: place().status_code == 201, 10, "trading to resume")
+
+
+def test_flushall_loses_nothing_booked_and_trading_recovers_by_itself(
+    app: Flask, client: FlaskClient, redis_client, feed: Feed  # type: ignore[no-untyped-def]
+) -> None:
+    trader = new_trader(client)
+    order = {"symbol": "EURUSD", "side": "BUY", "lots": 0.01}
+    _poll(
+        lambda: client.post("/api/orders", json=order, headers=trader["headers"]).status_code
+        == 201,
+        10,
+        "a first fill",
+    )
+    before = client.get("/api/account", headers=trader["headers"]).get_json()
+
+    redis_client.flushall()
+
+    after = client.get("/api/account", headers=trader["headers"]).get_json()
+    assert (after["balance"], after["txn_seq"]) == (before["balance"], before["txn_seq"])
+    positions = client.get("/api/positions", headers=trader["headers"]).get_json()
+    assert [(p["symbol"], p["lots"]) for p in positions] == [("EURUSD", "0.01")]
+    # The feed re-takes its leadership and refills the quotes; orders fill again.
+    _poll(lambda: redis_client.get(LEADER_KEY), 20, "the feed to lead again")
+    _poll(
+        lambda: client.post("/api/orders", json=order, headers=trader["headers"]).status_code
+        == 201,
+        20,
+        "trading to resume after FLUSHALL",
+    )
