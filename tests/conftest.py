@@ -10,6 +10,7 @@ touch those databases themselves:
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -108,3 +109,13 @@ def runner(app: Flask) -> Any:
 def redis_client(app: Flask) -> redis_lib.Redis:
     """A client of the test Redis."""
     return redis_lib.Redis.from_url(app.config["REDIS_URL"], decode_responses=True)
+
+
+@pytest.fixture
+def worker(app: Flask, test_urls: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    """A real Celery worker process on the test database and Redis, answering pings."""
+    from tests.processes import celery_worker
+
+    with celery_worker(test_urls) as process:
+        assert app.extensions["celery"].send_task("system.ping").get(timeout=60) == "pong"
+        yield process

@@ -11,13 +11,9 @@ about 101%: AUDUSD stays open. (Simulator spreads move these by a few dollars, n
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,21 +33,11 @@ from services.kv import redis_store
 from services.quotes import QuoteStore
 from tests.helpers import new_trader
 from tests.invariants import assert_ledger_invariants
+from tests.processes import poll
 
-ROOT = Path(__file__).resolve().parents[2]
 OPEN = {"EURUSD": "1.10000", "GBPUSD": "1.30000", "AUDUSD": "0.66000"}
 CRASH = {"EURUSD": "1.08000", "GBPUSD": "1.29000", "AUDUSD": "0.66300"}
 FAST = StreamSettings(request_spacing=0.02, reconnect_spacing=0.05, max_backoff=0.5)
-
-
-def poll(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    pytest.fail(f"timed out after {timeout}s waiting for {what}")
 
 
 @pytest.fixture
@@ -65,21 +51,6 @@ def market(app: Flask) -> Iterator[ControlClient]:
     yield ControlClient(sim.control_url)
     feed.stop()
     sim.stop()
-
-
-@pytest.fixture
-def worker(app: Flask, test_urls: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
-    """A real Celery worker on the test database and Redis."""
-    env = {**os.environ, **test_urls, "APP_ENV": "testing", "LOG_LEVEL": "WARNING"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "celery_worker", "worker", "--pool", "solo",
-         "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
-    assert app.extensions["celery"].send_task("system.ping").get(timeout=60) == "pong"
-    yield process
-    process.terminate()
-    process.wait(timeout=30)
 
 
 def set_mids(control: ControlClient, redis_client: redis.Redis, mids: dict[str, str]) -> None:

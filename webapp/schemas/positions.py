@@ -16,6 +16,7 @@ from webapp.schemas.fields import DecimalString, StrictDecimal
 from webapp.schemas.trading import (
     SIDE,
     AccountSchema,
+    MarketOrderFieldsSchema,
     PositionSchema,
     lots_field,
     symbol_field,
@@ -148,16 +149,8 @@ class AdminAccountPageSchema(Schema):
     )
 
 
-class SimFillRequestSchema(StrictSchema):
+class SimFillRequestSchema(MarketOrderFieldsSchema):
     """The seed's fill: a market order at the server's price. No price may be sent."""
-
-    symbol = symbol_field(required=True)
-    side = fields.String(required=True, validate=SIDE)
-    lots = lots_field(required=True)
-    client_order_id = fields.String(
-        load_default=None,
-        validate=validate.Regexp(r"^[A-Za-z0-9_.:-]{1,64}$", error="1 to 64 of A-Za-z0-9_.:-"),
-    )
 
     @pre_load
     def _refuse_prices(self, data: Any, **_kwargs: Any) -> Any:

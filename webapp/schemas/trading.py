@@ -27,8 +27,8 @@ def lots_field(**kwargs: object) -> StrictDecimal:
     return StrictDecimal(places=2, maximum=Decimal(1000), metadata=metadata, **kwargs)  # type: ignore[arg-type]
 
 
-class OrderRequestSchema(StrictSchema):
-    """A market order. The server chooses the price; `price_bound` is the worst you accept."""
+class MarketOrderFieldsSchema(StrictSchema):
+    """What every market order names: symbol, side, lots and an optional idempotency key."""
 
     symbol = symbol_field(required=True)
     side = fields.String(required=True, validate=SIDE)
@@ -38,6 +38,11 @@ class OrderRequestSchema(StrictSchema):
         validate=validate.Regexp(r"^[A-Za-z0-9_.:-]{1,64}$", error="1 to 64 of A-Za-z0-9_.:-"),
         metadata={"description": "Unique per account; a retry returns the original result"},
     )
+
+
+class OrderRequestSchema(MarketOrderFieldsSchema):
+    """A market order. The server chooses the price; `price_bound` is the worst you accept."""
+
     price_bound = StrictDecimal(
         places=10,
         maximum=Decimal(10) ** 9,

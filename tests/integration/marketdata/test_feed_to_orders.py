@@ -8,7 +8,7 @@ resumes, trading resumes by itself.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,18 +24,9 @@ from marketdata.simulator.control_client import ControlClient
 from models import Fill, db
 from services.quotes import QuoteStore
 from tests.helpers import new_trader
+from tests.processes import poll
 
 FAST = StreamSettings(request_spacing=0.02, reconnect_spacing=0.05, max_backoff=0.5)
-
-
-def _poll(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    pytest.fail(f"timed out after {timeout}s waiting for {what}")
 
 
 @pytest.fixture
@@ -57,7 +48,7 @@ def feed(app: Flask, simulator: Simulator) -> Iterator[Feed]:
 
 def test_ticks_reach_the_quote_store_with_a_heartbeat(app: Flask, redis_client, feed: Feed) -> None:  # type: ignore[no-untyped-def]
     store = QuoteStore(redis_client)
-    _poll(lambda: len(store.get_many(["EURUSD", "XAUUSD"])) == 2, 10, "both quotes")
+    poll(lambda: len(store.get_many(["EURUSD", "XAUUSD"])) == 2, 10, "both quotes")
     quotes = store.get_many(["EURUSD", "XAUUSD"])
     for quote in quotes.values():
         assert 0 < quote.bid < quote.ask
@@ -68,7 +59,7 @@ def test_ticks_reach_the_quote_store_with_a_heartbeat(app: Flask, redis_client, 
 def test_a_second_feed_waits_while_the_first_leads(
     app: Flask, simulator: Simulator, feed: Feed, redis_client
 ) -> None:  # type: ignore[no-untyped-def]
-    _poll(lambda: redis_client.get(LEADER_KEY), 10, "a leader")
+    poll(lambda: redis_client.get(LEADER_KEY), 10, "a leader")
     leader = redis_client.get(LEADER_KEY)
     standby = Feed(redis_client, simulator.ws_url(), "sim-token", settings=FAST)
     assert standby._acquire() is False
@@ -89,11 +80,11 @@ def test_stopped_symbol_goes_stale_then_trades_again(
     def place() -> Any:
         return client.post("/api/orders", json=order, headers=trader["headers"])
 
-    _poll(lambda: place().status_code == 201, 10, "a first fill on live quotes")
+    poll(lambda: place().status_code == 201, 10, "a first fill on live quotes")
     control.stale("EURUSD")
     stopped_at = time.monotonic()
     limit = get_instrument("EURUSD").staleness_seconds
-    refused = _poll(
+    refused = poll(
         lambda: (r := place()).status_code == 409 and r, limit + 5, "PRICE_STALE refusal"
     )
     assert refused.get_json()["error_code"] == "PRICE_STALE"
@@ -105,17 +96,21 @@ def test_stopped_symbol_goes_stale_then_trades_again(
         assert db.session.query(Fill).count() == fills_while_stale
 
     control.stale("EURUSD", stale=False)
-    _poll(lambda: place().status_code == 201, 10, "trading to resume")
+    poll(lambda: place().status_code == 201, 10, "trading to resume")
 
 
 def test_flushall_loses_nothing_booked_and_trading_recovers_by_itself(
-    app: Flask, client: FlaskClient, redis_client, feed: Feed  # type: ignore[no-untyped-def]
+    app: Flask,
+    client: FlaskClient,
+    redis_client,
+    feed: Feed,  # type: ignore[no-untyped-def]
 ) -> None:
     trader = new_trader(client)
     order = {"symbol": "EURUSD", "side": "BUY", "lots": 0.01}
-    _poll(
-        lambda: client.post("/api/orders", json=order, headers=trader["headers"]).status_code
-        == 201,
+    poll(
+        lambda: (
+            client.post("/api/orders", json=order, headers=trader["headers"]).status_code == 201
+        ),
         10,
         "a first fill",
     )
@@ -128,10 +123,11 @@ def test_flushall_loses_nothing_booked_and_trading_recovers_by_itself(
     positions = client.get("/api/positions", headers=trader["headers"]).get_json()
     assert [(p["symbol"], p["lots"]) for p in positions] == [("EURUSD", "0.01")]
     # The feed re-takes its leadership and refills the quotes; orders fill again.
-    _poll(lambda: redis_client.get(LEADER_KEY), 20, "the feed to lead again")
-    _poll(
-        lambda: client.post("/api/orders", json=order, headers=trader["headers"]).status_code
-        == 201,
+    poll(lambda: redis_client.get(LEADER_KEY), 20, "the feed to lead again")
+    poll(
+        lambda: (
+            client.post("/api/orders", json=order, headers=trader["headers"]).status_code == 201
+        ),
         20,
         "trading to resume after FLUSHALL",
     )

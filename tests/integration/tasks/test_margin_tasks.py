@@ -6,12 +6,9 @@ stop out closes EURUSD then GBPUSD and ends at 101.06%).
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import redis
@@ -33,8 +30,6 @@ from tests.integration.services.test_risk import (
     stop_out_account,
 )
 from tests.invariants import assert_ledger_invariants
-
-ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
@@ -99,25 +94,6 @@ def test_the_sweep_command(app: Flask, client: FlaskClient, deps: Collaborators)
         f"checked 1 accounts: margin call [], stop out [{account}], not valued []\n"
         f"account {account}: closed positions [{ids['EURUSD']}, {ids['GBPUSD']}]\n"
     )
-
-
-@pytest.fixture
-def worker(app: Flask, test_urls: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
-    """Start a real worker on the test database and Redis, with the margin tasks included."""
-    env = {**os.environ, **test_urls, "APP_ENV": "testing", "LOG_LEVEL": "WARNING"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "celery_worker", "worker",
-         "--include", "tasks.margin,tasks.maintenance",
-         "--pool", "solo", "--concurrency", "1", "--without-gossip", "--without-mingle",
-         "--loglevel", "WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    yield process
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
 
 
 @pytest.mark.slow
