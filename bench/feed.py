@@ -47,6 +47,7 @@ sys.path.insert(0, str(ROOT))
 
 import redis  # noqa: E402
 
+from bench.common import free_port  # noqa: E402
 from marketdata.alltick.ws_client import StreamSettings  # noqa: E402
 from marketdata.feed import STATS_KEY, Feed  # noqa: E402
 from marketdata.simulator.control_client import ControlClient  # noqa: E402
@@ -56,13 +57,6 @@ from services.realtime import QUOTES_CHANNEL  # noqa: E402
 BASELINE_CHANNEL = "bench:quotes"
 TOKEN = "sim-token"  # the simulator's public credential
 FAST = StreamSettings(request_spacing=0.02, reconnect_spacing=0.05, max_backoff=0.5)
-
-
-def free_port() -> int:
-    """Return a free TCP port on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for_port(port: int, what: str, timeout: float = 20.0) -> None:

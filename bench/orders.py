@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,57 +29,10 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import free_port, percentile, recreate, start_web  # noqa: E402
 from scripts import localservers  # noqa: E402
 
 PASSWORD = "bench-password-42"
-
-
-def free_port() -> int:
-    """Return a free TCP port on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def database_url(base: str, name: str) -> str:
-    """Return `base` pointing at database `name`."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(base).set(database=name).render_as_string(hide_password=False)
-
-
-def recreate(base: str, name: str) -> str:
-    """Drop and create database `name`; return its URL."""
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(database_url(base, "postgres"), autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return database_url(base, name)
-
-
-def start_web(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    """Migrate and start gunicorn; wait until /health answers."""
-    bin_dir = Path(sys.executable).parent
-    subprocess.run([str(bin_dir / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
-                   check=True, capture_output=True)  # fmt: skip
-    process = subprocess.Popen(
-        [str(bin_dir / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
-        cwd=ROOT, env={**env, "WEB_BIND": f"127.0.0.1:{port}"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/health", timeout=1).ok:
-                return process
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    process.kill()
-    sys.exit("gunicorn did not start")
 
 
 def keep_quotes_fresh(redis_url: str, stop: threading.Event) -> None:
@@ -153,12 +105,6 @@ def run_pgbench(base: str, clients: int, seconds: int) -> float:
         if line.startswith("tps"):
             return float(line.split("=")[1].split()[0])
     raise RuntimeError(result.stdout)
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Return the q-quantile (0..1) of values."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def main() -> None:

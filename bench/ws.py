@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,7 @@ import websockets
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import free_port, recreate, start_web  # noqa: E402
 from scripts import localservers  # noqa: E402
 
 SYMBOLS = ["EURUSD", "GBPUSD", "USDJPY", "USDCHF", "AUDUSD", "USDCAD", "NZDUSD", "EURGBP",
@@ -69,42 +69,14 @@ asyncio.run(main(int(sys.argv[1]), sys.argv[2]))
 """
 
 
-def free_port() -> int:
-    """Return a free TCP port on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_http(url: str) -> None:
-    """Wait until something answers HTTP at url."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            requests.get(url, timeout=1)
-            return
-        except requests.RequestException:
-            time.sleep(0.2)
-    sys.exit(f"nothing answered at {url}")
-
-
 def start_relay(
     urls: dict[str, str], redis_url: str, port: int, worker_class: str
 ) -> subprocess.Popen[bytes]:
     """Migrate a scratch database and start gunicorn serving the app."""
-    from bench.orders import recreate
-
     env = {**os.environ, "APP_ENV": "development", "LOG_LEVEL": "WARNING",
            "DATABASE_URL": recreate(urls["DATABASE_URL"], "fx_bench_ws"), "REDIS_URL": redis_url,
-           "WEB_BIND": f"127.0.0.1:{port}", "WEB_WORKER_CLASS": worker_class, "WEB_WORKERS": "1",
-           "WEB_THREADS": "4000", "WEB_ACCESS_LOG": "0"}  # fmt: skip
-    bin_dir = Path(sys.executable).parent
-    subprocess.run([str(bin_dir / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
-                   check=True, capture_output=True)  # fmt: skip
-    process = subprocess.Popen([str(bin_dir / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
-                               cwd=ROOT, env=env)  # fmt: skip
-    wait_http(f"http://127.0.0.1:{port}/health")
-    return process
+           "WEB_WORKER_CLASS": worker_class, "WEB_WORKERS": "1", "WEB_THREADS": "4000"}  # fmt: skip
+    return start_web(env, port)
 
 
 def token_for(port: int) -> str:
