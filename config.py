@@ -72,6 +72,11 @@ def sqlalchemy_url(url: str) -> str:
     return url
 
 
+def channel_prefix() -> str:
+    """Return the namespace of the Redis pub/sub channels (REDIS_CHANNEL_PREFIX, default fx)."""
+    return env_str("REDIS_CHANNEL_PREFIX", "fx")
+
+
 def dev_secret(name: str) -> str:
     """Return a development secret, generated once into ./var/secrets/NAME."""
     path = VAR / "secrets" / name

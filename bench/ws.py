@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import free_port, recreate, start_web  # noqa: E402
 from scripts import localservers  # noqa: E402
+from services.realtime import QUOTES_CHANNEL  # noqa: E402
 
 SYMBOLS = ["EURUSD", "GBPUSD", "USDJPY", "USDCHF", "AUDUSD", "USDCAD", "NZDUSD", "EURGBP",
            "EURJPY", "GBPJPY", "EURCHF", "AUDJPY", "EURAUD", "EURCAD", "GBPCHF", "CADJPY",
@@ -57,7 +58,7 @@ async def handler(ws):
             group.discard(ws)
 async def pump(url):
     pubsub = aioredis.Redis.from_url(url, decode_responses=True).pubsub()
-    await pubsub.subscribe("fx:quotes")
+    await pubsub.subscribe(sys.argv[3])
     async for item in pubsub.listen():
         if item["type"] == "message":
             symbol = json.loads(item["data"])["data"]["symbol"]
@@ -172,7 +173,9 @@ def main() -> None:
     redis.Redis.from_url(redis_url).flushdb()
     port, bare_port = free_port(), free_port()
     relay = start_relay(urls, redis_url, port, args.worker_class)
-    bare = subprocess.Popen([sys.executable, "-c", BARE_SERVER, str(bare_port), redis_url])
+    bare = subprocess.Popen(
+        [sys.executable, "-c", BARE_SERVER, str(bare_port), redis_url, QUOTES_CHANNEL]
+    )
     try:
         token = token_for(port)
         workers = [c.pid for c in psutil.Process(relay.pid).children()]

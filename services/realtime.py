@@ -21,12 +21,18 @@ from typing import Any
 
 import redis
 
+from config import channel_prefix
+
 log = logging.getLogger(__name__)
 
-QUOTES_CHANNEL = "fx:quotes"
-ACCOUNTS_CHANNEL = "fx:accounts"
+# Pub/sub channels are shared by every database of a Redis server, so their names carry a
+# namespace (REDIS_CHANNEL_PREFIX, default "fx"): the tests use their own, and a test run never
+# hears a development system's ticks on the same server.
+_PREFIX = channel_prefix()
+QUOTES_CHANNEL = f"{_PREFIX}:quotes"
+ACCOUNTS_CHANNEL = f"{_PREFIX}:accounts"
 # A revoked token id (the message is the jti): relays close the sockets opened with it.
-REVOKED_CHANNEL = "fx:revoked"
+REVOKED_CHANNEL = f"{_PREFIX}:revoked"
 
 ORDER_FILLED = "order.filled"
 POSITION_CHANGED = "position.changed"

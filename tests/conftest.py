@@ -10,6 +10,9 @@ touch those databases themselves:
 from __future__ import annotations
 
 import os
+
+# Before anything imports services.realtime: the tests publish on channels of their own.
+os.environ.setdefault("REDIS_CHANNEL_PREFIX", "fxtest")
 import subprocess
 from collections.abc import Iterator
 from typing import Any
