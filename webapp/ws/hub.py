@@ -7,9 +7,10 @@ Policy:
   account; a revoked token id closes the sockets that authenticated with it.
 - Fan-out only queues (Connection.offer_*): it never writes to a socket, so a slow socket never
   blocks the others.
-- Pub/sub is at-most-once: after a Redis failure the hub reconnects with back-off and sends every
+- Pub/sub is at-most-once: after a Redis failure the hub reconnects with back-off, sends every
   socket a `resync` message, since events may have been lost (clients compare sequence numbers
-  and ask for a snapshot anyway).
+  and ask for a snapshot anyway), and checks every socket's token against the blocklist, since
+  a revocation may have been lost too.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections import defaultdict
 
 import redis
 
+from services import tokens
 from services.realtime import ACCOUNTS_CHANNEL, QUOTES_CHANNEL, REVOKED_CHANNEL, dumps, envelope
 from webapp.ws.connection import Connection
 
@@ -101,10 +103,24 @@ class Hub:
         client = redis.Redis.from_url(self._url, decode_responses=True, health_check_interval=30)
         pubsub = client.pubsub(ignore_subscribe_messages=True)
         pubsub.subscribe(QUOTES_CHANNEL, ACCOUNTS_CHANNEL, REVOKED_CHANNEL)
+        self._close_revoked(client)  # revocations published while we were not listening
         self.subscribed.set()
         for item in pubsub.listen():
             if item["type"] == "message":
                 self._safe_dispatch(item["channel"], item["data"])
+
+    def _close_revoked(self, client: redis.Redis) -> None:
+        """Close the sockets whose token is on the blocklist (one pipelined round trip)."""
+        with self._lock:
+            jtis = [jti for jti, group in self._by_jti.items() if group]
+        if not jtis:
+            return
+        pipe = client.pipeline(transaction=False)
+        for jti in jtis:
+            pipe.exists(tokens.PREFIX + jti)
+        for jti, revoked in zip(jtis, pipe.execute(), strict=True):
+            if revoked:
+                self.dispatch(REVOKED_CHANNEL, jti)
 
     def _safe_dispatch(self, channel: str, message: str) -> None:
         try:

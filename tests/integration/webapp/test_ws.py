@@ -258,3 +258,23 @@ def test_a_client_that_stops_reading_is_closed_while_others_receive(
         pytest.fail("the fast client did not get the last quote")
     # The slow one was cut off: draining its buffer ends in a close, not in 3000 events.
     assert _closed_with(slow, 15) is not None
+
+
+def test_a_revocation_missed_while_redis_was_away_still_closes_the_socket(
+    client: FlaskClient, redis_client: redis.Redis, open_ws: Callable[..., Any]
+) -> None:
+    from flask_jwt_extended import decode_token
+
+    from services import tokens
+
+    trader = new_trader(client)
+    ws = open_ws(f"token={trader['access_token']}")
+    receive(ws)
+    with client.application.app_context():
+        jti = decode_token(trader["access_token"])["jti"]
+    # Revoked without the broadcast (as if the pub/sub message was lost), then the relay's
+    # subscription drops and comes back.
+    redis_client.set(tokens.PREFIX + jti, "1", ex=60)
+    redis_client.client_kill_filter(_type="pubsub")
+    assert receive(ws)["type"] == "resync"
+    assert _closed_with(ws, 5) == 1008
