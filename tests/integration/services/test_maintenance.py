@@ -19,9 +19,9 @@ from services.orders import Collaborators
 from tasks.cli import maintenance_cli
 from tasks.maintenance import CLEANUP_LOCK
 from tasks.maintenance import cleanup as cleanup_task
-from tests.integration.services.test_risk import collaborators, new_account, open_position
 from tests.invariants import assert_ledger_invariants
 from tests.quotes import put_market
+from tests.scenarios import collaborators, new_account, open_position
 
 SET_BACK = "100 days"
 

@@ -18,7 +18,7 @@ import json
 import logging
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -26,107 +26,28 @@ import pytest
 import redis
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, select, text
+from sqlalchemy import event, select
 
 from domain.positions import Side
-from models import Account, LedgerKind, Order, OrderReason, Position, PositionStatus, User, db
-from services.accounts import account_summary, adjust_balance
-from services.orders import Collaborators, OrderRequest, place_market_order
-from services.quotes import QuoteStore
+from models import Order, OrderReason, Position, PositionStatus, db
+from services.orders import Collaborators
 from services.realtime import ACCOUNTS_CHANNEL, MARGIN_CALL, STOP_OUT
 from services.risk import stop_out, sweep_margin
-from services.users import primary_account
-from tests.helpers import register
-from tests.invariants import account_balance, assert_ledger_invariants
-from tests.quotes import put_quote
-
-OPEN = {"EURUSD": "1.10000", "GBPUSD": "1.30000", "AUDUSD": "0.66000"}
-CRASH = {"EURUSD": "1.08000", "GBPUSD": "1.29000", "AUDUSD": "0.66300"}
-STOP_OUT_LEVEL = Decimal(50)
-MARGIN_CALL_LEVEL = Decimal(100)
-TABLES = ("accounts", "positions", "orders", "fills", "ledger_entries")
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def put_prices(client: redis.Redis, mids: dict[str, str], age: timedelta = timedelta(0)) -> None:
-    """Store raw bid = raw ask = the given price for each symbol."""
-    for symbol, mid in mids.items():
-        put_quote(client, symbol, mid, mid, age=age)
-
-
-def collaborators(client: redis.Redis) -> Collaborators:
-    return Collaborators(QuoteStore(client), client, enforce_sessions=False)
-
-
-def new_account(client: FlaskClient) -> int:
-    """Register a trader through the API (100000.00 USD demo balance); return the account id."""
-    username = register(client)
-    user = db.session.scalar(select(User).where(User.username == username))
-    assert user is not None
-    account = primary_account(db.session, user.id)
-    assert account is not None
-    account_id = account.id
-    db.session.rollback()
-    return account_id
-
-
-def open_position(deps: Collaborators, account_id: int, symbol: str, side: Side, lots: str) -> int:
-    request = OrderRequest(account_id, symbol, side, Decimal(lots))
-    position_id: int = place_market_order(db.session, deps, request, now())["position"]["id"]
-    return position_id
-
-
-def withdraw_to(deps: Collaborators, account_id: int, balance: str) -> None:
-    amount = account_balance(account_id) - Decimal(balance)
-    adjust_balance(
-        db.session, deps.quotes, deps.publisher, account_id, LedgerKind.WITHDRAWAL, amount,
-        "test withdrawal", 0, now(),
-    )  # fmt: skip
-
-
-def stop_out_account(client: FlaskClient, deps: Collaborators) -> dict[str, int]:
-    """Build the account of the module docstring at the opening prices; return its ids."""
-    put_prices(deps.publisher, OPEN)
-    account_id = new_account(client)
-    ids = {
-        "account": account_id,
-        "EURUSD": open_position(deps, account_id, "EURUSD", Side.BUY, "1"),
-        "GBPUSD": open_position(deps, account_id, "GBPUSD", Side.BUY, "1"),
-        "AUDUSD": open_position(deps, account_id, "AUDUSD", Side.SELL, "1"),
-    }
-    withdraw_to(deps, account_id, "4000")
-    return ids
-
-
-def margin_call_account(client: FlaskClient, deps: Collaborators) -> int:
-    """GBPUSD BUY 1 lot at 1.30005, balance 2200: at 1.29000 equity 1190 / margin 1290 = 92.25%."""
-    account_id = new_account(client)
-    open_position(deps, account_id, "GBPUSD", Side.BUY, "1")
-    withdraw_to(deps, account_id, "2200")
-    return account_id
-
-
-def snapshot() -> dict[str, list[Any]]:
-    """Return every row of the booking tables, by id."""
-    rows = {
-        table: [
-            tuple(row) for row in db.session.execute(text(f"SELECT * FROM {table} ORDER BY id"))
-        ]
-        for table in TABLES
-    }
-    db.session.rollback()
-    return rows
-
-
-def summary(deps: Collaborators, account_id: int) -> dict[str, Any]:
-    account = db.session.get(Account, account_id)
-    assert account is not None
-    body = account_summary(db.session, account, deps.quotes)
-    db.session.rollback()
-    return body
+from tests.invariants import assert_ledger_invariants
+from tests.scenarios import (
+    CRASH,
+    MARGIN_CALL_LEVEL,
+    STOP_OUT_LEVEL,
+    collaborators,
+    margin_call_account,
+    new_account,
+    now,
+    open_position,
+    put_prices,
+    snapshot,
+    stop_out_account,
+    summary,
+)
 
 
 @pytest.fixture

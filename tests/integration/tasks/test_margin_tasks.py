@@ -21,7 +21,8 @@ from services.orders import Collaborators
 from services.realtime import ACCOUNTS_CHANNEL
 from tasks.cli import margin_cli
 from tasks.margin import SWEEP_LOCK, stop_out, sweep
-from tests.integration.services.test_risk import (
+from tests.invariants import assert_ledger_invariants
+from tests.scenarios import (
     CRASH,
     collaborators,
     margin_call_account,
@@ -29,7 +30,6 @@ from tests.integration.services.test_risk import (
     snapshot,
     stop_out_account,
 )
-from tests.invariants import assert_ledger_invariants
 
 
 @pytest.fixture
