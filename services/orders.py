@@ -53,7 +53,7 @@ from services.accounts import (
     valuation_body,
 )
 from services.present import fill_body, order_body, position_body
-from services.quotes import QuoteStore, client_quote
+from services.quotes import QuoteStore
 
 
 @dataclass(frozen=True)
@@ -97,8 +97,9 @@ def place_market_order(
         return replay
     if account.status != AccountStatus.ACTIVE and request.reason == OrderReason.CLIENT:
         raise AccountDisabled(account.id)
-    price = _server_price(deps, instrument, request, now)
-    result, events = _book(session, deps, account, instrument, request, price, now)
+    market = Market.load(deps.quotes)  # one read of the quotes serves price, margin and PnL
+    price = _server_price(market, instrument, request, now, deps.enforce_sessions)
+    result, events = _book(session, market, account, instrument, request, price, now)
     session.commit()
     realtime.publish_account_events(deps.publisher, events)
     return result
@@ -121,14 +122,17 @@ def _replay(session: DbSession, account_id: int, request: OrderRequest) -> dict[
 
 
 def _server_price(
-    deps: Collaborators, instrument: Instrument, request: OrderRequest, now: datetime
+    market: Market,
+    instrument: Instrument,
+    request: OrderRequest,
+    now: datetime,
+    enforce_sessions: bool,
 ) -> Decimal:
     """Return the fill price from the current quote, refusing stale or out-of-bound prices."""
-    raw = deps.quotes.get(instrument.symbol)
-    if raw is None:
+    quote = market.quotes.get(instrument.symbol)
+    if quote is None:
         raise PriceStale(instrument.symbol, None, instrument.staleness_seconds)
-    check_tradeable(instrument, raw.ts_event, now, deps.enforce_sessions)
-    quote = client_quote(instrument, raw)
+    check_tradeable(instrument, quote.ts_event, now, enforce_sessions)
     price = fill_price(request.side, quote.bid, quote.ask)
     check_price_bound(request.side, price, request.price_bound)
     return price
@@ -136,7 +140,7 @@ def _server_price(
 
 def _book(
     session: DbSession,
-    deps: Collaborators,
+    market: Market,
     account: Account,
     instrument: Instrument,
     request: OrderRequest,
@@ -144,7 +148,6 @@ def _book(
     now: datetime,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Check margin, net the fill, write order/fill/position/ledger; return result and events."""
-    market = Market.load(deps.quotes)
     positions = open_positions(session, account.id)
     current_row = next((p for p in positions if p.symbol == instrument.symbol), None)
     current = position_state(current_row) if current_row else None
@@ -173,7 +176,9 @@ def _book(
             session, account, LedgerKind.REALIZED_PNL, realized, f"fill:{fill.id}",
             f"{request.reason.value} {instrument.symbol}", txn_seq=txn, now=now,
         )  # fmt: skip
-    after = valuate(account, open_positions(session, account.id), market)
+    # The rows changed in place; a newly opened position is the only one not among them.
+    still_open = [p for p in [*positions, position] if p.status == PositionStatus.OPEN]
+    after = valuate(account, list(dict.fromkeys(still_open)), market)
     result = {
         "order": order_body(order),
         "fill": fill_body(fill),

@@ -1,15 +1,6 @@
-"""Stop out and the margin sweep on the real PostgreSQL and Redis, with hand-computed numbers.
+"""Stop out and the margin sweep on the real PostgreSQL and Redis.
 
-Quotes are stored with raw bid = raw ask, so the client bid/ask are the raw price -/+ 5 points
-(majors carry a 10-point markup). USD account, leverage 100, contract 100000, 1 lot each:
-- opened at EURUSD 1.10000, GBPUSD 1.30000, AUDUSD 0.66000: EURUSD BUY at 1.10005, GBPUSD BUY
-  at 1.30005, AUDUSD SELL at 0.65995; then the balance is withdrawn down to 4000.00.
-- crash to EURUSD 1.08000, GBPUSD 1.29000, AUDUSD 0.66300: unrealised PnL EURUSD
-  (1.07995 - 1.10005) x 100000 = -2010, GBPUSD (1.28995 - 1.30005) x 100000 = -1010, AUDUSD
-  (0.65995 - 0.66305) x 100000 = -310; equity 4000 - 3330 = 670; used margin 1080 + 1290 + 663
-  = 3033 at the mids; margin level 670 / 3033 = 22.09%.
-- stop out closes EURUSD (-2010, balance 1990): 670 / 1953 = 34.31%, still <= 50; then GBPUSD
-  (-1010, balance 980): 670 / 663 = 101.06% > 50, so AUDUSD stays open.
+The scenario and its hand-computed numbers are in tests/scenarios.py.
 """
 
 from __future__ import annotations
