@@ -72,11 +72,6 @@ def sqlalchemy_url(url: str) -> str:
     return url
 
 
-def channel_prefix() -> str:
-    """Return the namespace of the Redis pub/sub channels (REDIS_CHANNEL_PREFIX, default fx)."""
-    return env_str("REDIS_CHANNEL_PREFIX", "fx")
-
-
 def dev_secret(name: str) -> str:
     """Return a development secret, generated once into ./var/secrets/NAME."""
     path = VAR / "secrets" / name
@@ -99,6 +94,9 @@ class Config:
 
     DATABASE_URL = env_str("DATABASE_URL")
     REDIS_URL = env_str("REDIS_URL")
+    # Pub/sub channels are shared by every database of a Redis server: their names carry this
+    # prefix, so a test run never hears a development system's ticks on the same server.
+    REDIS_CHANNEL_PREFIX = env_str("REDIS_CHANNEL_PREFIX", "fx")
 
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {
         "pool_pre_ping": True,  # a restarted PostgreSQL costs one retry, not a 500
@@ -187,6 +185,7 @@ class TestingConfig(DevelopmentConfig):
 
     APP_ENV = "testing"
     TESTING = True
+    REDIS_CHANNEL_PREFIX = env_str("REDIS_CHANNEL_PREFIX", "fxtest")
     SECRET_KEY = "test-secret-key-not-for-production-use-0123456789"  # noqa: S105
     JWT_SECRET_KEY = "test-jwt-secret-key-not-for-production-0123456789"  # noqa: S105
 

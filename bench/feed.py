@@ -49,8 +49,8 @@ import redis  # noqa: E402
 
 from bench.common import free_port  # noqa: E402
 from marketdata.alltick.ws_client import StreamSettings  # noqa: E402
-from marketdata.feed import STATS_KEY, Feed  # noqa: E402
 from marketdata.simulator.control_client import ControlClient  # noqa: E402
+from services.feed import STATS_KEY, Feed  # noqa: E402
 from services.quotes import KEY_PREFIX, RawQuote, tick_message  # noqa: E402
 from services.realtime import QUOTES_CHANNEL  # noqa: E402
 

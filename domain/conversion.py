@@ -60,6 +60,21 @@ def rate(from_currency: str, to_currency: str, rates: Mapping[str, Decimal]) -> 
     return _CONTEXT.multiply(to_usd, from_usd)
 
 
+def rate_symbols(from_currency: str, to_currency: str) -> tuple[str, ...]:
+    """Return every symbol ``rate(from_currency, to_currency, ...)`` may read, in its order."""
+    if from_currency == to_currency:
+        return ()
+    candidates = (
+        from_currency + to_currency,
+        to_currency + from_currency,
+        from_currency + USD,
+        USD + from_currency,
+        USD + to_currency,
+        to_currency + USD,
+    )
+    return tuple(dict.fromkeys(c for c in candidates if c[:3] != c[3:]))
+
+
 def convert(
     amount: Decimal, from_currency: str, to_currency: str, rates: Mapping[str, Decimal]
 ) -> Decimal:

@@ -51,6 +51,11 @@ class PositionState:
     signed_lots: Decimal
     avg_price: Decimal
 
+    @classmethod
+    def of(cls, symbol: str, side: Side | str, lots: Decimal, avg_price: Decimal) -> PositionState:
+        """Return the state of a position stored as (side, unsigned lots, average price)."""
+        return cls(symbol, lots * Side(side).sign, avg_price)
+
     @property
     def side(self) -> Side | None:
         """Return BUY for a long, SELL for a short, None when flat."""

@@ -7,24 +7,17 @@ came after N. The balance equals the sum of the account's ledger entries, always
 
 from __future__ import annotations
 
-import enum
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, CheckConstraint, Enum, ForeignKey, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import MONEY, Base, TimestampMixin, not_nan
+from domain.records import AccountStatus
+from models.base import MONEY, Base, TimestampMixin, not_nan, pg_enum
 
 if TYPE_CHECKING:
     from models.user import User
-
-
-class AccountStatus(enum.StrEnum):
-    """Whether the account may open new exposure."""
-
-    ACTIVE = "active"
-    DISABLED = "disabled"
 
 
 class Account(TimestampMixin, Base):
@@ -44,13 +37,7 @@ class Account(TimestampMixin, Base):
     balance: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"), nullable=False)
     leverage: Mapped[int] = mapped_column(nullable=False)
     status: Mapped[AccountStatus] = mapped_column(
-        Enum(
-            AccountStatus,
-            name="account_status",
-            values_callable=lambda statuses: [s.value for s in statuses],
-        ),
-        default=AccountStatus.ACTIVE,
-        nullable=False,
+        pg_enum(AccountStatus, "account_status"), default=AccountStatus.ACTIVE, nullable=False
     )
     txn_seq: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)
 

@@ -10,12 +10,15 @@ a number carries a CHECK (x <> 'NaN') as well.
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData, Numeric, func
+from sqlalchemy import DateTime, Enum, MetaData, Numeric, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, scoped_session
+
+from domain.positions import Side
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -55,6 +58,16 @@ class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(
         TIMESTAMP, server_default=func.now(), nullable=False
     )
+
+
+def pg_enum(enum_class: type[enum.Enum], name: str) -> Enum:
+    """Return a PostgreSQL enum type storing the members' values (e.g. 'open', not 'OPEN')."""
+    return Enum(enum_class, name=name, values_callable=lambda members: [m.value for m in members])
+
+
+def side_enum() -> Enum:
+    """Return the shared PostgreSQL enum type of sides (BUY, SELL)."""
+    return pg_enum(Side, "order_side")
 
 
 def not_nan(column: str) -> str:

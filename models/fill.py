@@ -1,4 +1,4 @@
-"""Fills: what an order executed at. A position is the sum of its account's fills in its symbol."""
+"""Fills: what an order executed at. A position is the signed sum of its own fills."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import LOTS, MONEY, PRICE, TIMESTAMP, Base, not_nan, utcnow
-from models.order import OrderSide, side_enum
+from domain.positions import Side
+from models.base import LOTS, MONEY, PRICE, TIMESTAMP, Base, not_nan, side_enum, utcnow
 
 
 class Fill(Base):
-    """One execution of one market order at the server's price."""
+    """One execution of a market order at the server's price, in one position."""
 
     __tablename__ = "fills"
     __table_args__ = (
@@ -25,11 +25,12 @@ class Fill(Base):
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), unique=True, nullable=False)
+    # One fill per order, two when the order crossed zero (closing fill, then opening fill).
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True, nullable=False)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), nullable=False)
     position_id: Mapped[int] = mapped_column(ForeignKey("positions.id"), nullable=False)
     symbol: Mapped[str] = mapped_column(String(16), nullable=False)
-    side: Mapped[OrderSide] = mapped_column(side_enum(), nullable=False)
+    side: Mapped[Side] = mapped_column(side_enum(), nullable=False)
     lots: Mapped[Decimal] = mapped_column(LOTS, nullable=False)
     price: Mapped[Decimal] = mapped_column(PRICE, nullable=False)
     # Realised PnL of this fill, booked in the account currency (0 for an opening fill).

@@ -6,25 +6,14 @@ updated or deleted (maintenance keeps them forever).
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, CheckConstraint, Enum, ForeignKey, Index, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import MONEY, TIMESTAMP, Base, not_nan, utcnow
-
-
-class LedgerKind(enum.StrEnum):
-    """Why the balance changed."""
-
-    DEPOSIT = "deposit"
-    WITHDRAWAL = "withdrawal"
-    ADJUSTMENT = "adjustment"
-    REALIZED_PNL = "realized_pnl"
-    COMMISSION = "commission"
-    SWAP = "swap"
+from domain.records import LedgerKind
+from models.base import MONEY, TIMESTAMP, Base, not_nan, pg_enum, utcnow
 
 
 class LedgerEntry(Base):
@@ -44,10 +33,7 @@ class LedgerEntry(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), nullable=False)
-    kind: Mapped[LedgerKind] = mapped_column(
-        Enum(LedgerKind, name="ledger_kind", values_callable=lambda e: [m.value for m in e]),
-        nullable=False,
-    )
+    kind: Mapped[LedgerKind] = mapped_column(pg_enum(LedgerKind, "ledger_kind"), nullable=False)
     amount: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
     balance_after: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
     # What caused it: "fill:123", "admin:7", "signup"...

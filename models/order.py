@@ -1,4 +1,4 @@
-"""Market orders as booked. Only filled orders are stored: a refused order changes nothing.
+"""Orders as booked. Only filled market orders are stored: a refused order changes nothing.
 
 `client_order_id` is unique per account; `request_hash` is a digest of what the client asked
 (symbol, side, lots, price bound), so a retry with the same id and body gets the original result
@@ -7,44 +7,17 @@ and the same id with a different body is a conflict.
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    CheckConstraint,
-    Enum,
-    ForeignKey,
-    Index,
-    String,
-    UniqueConstraint,
-)
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import LOTS, PRICE, TIMESTAMP, Base, not_nan, utcnow
-
-
-class OrderSide(enum.StrEnum):
-    """BUY fills at the ask, SELL at the bid."""
-
-    BUY = "BUY"
-    SELL = "SELL"
-
-
-class OrderReason(enum.StrEnum):
-    """Who or what placed the order."""
-
-    CLIENT = "client"
-    CLOSE = "close"
-    STOP_OUT = "stop_out"
-
-
-def side_enum() -> Enum:
-    """Return the shared PostgreSQL enum type of sides."""
-    return Enum(OrderSide, name="order_side", values_callable=lambda e: [m.value for m in e])
+from domain.positions import Side
+from domain.records import OrderReason
+from models.base import LOTS, PRICE, TIMESTAMP, Base, not_nan, pg_enum, side_enum, utcnow
 
 
 class Order(Base):
@@ -67,12 +40,11 @@ class Order(Base):
     client_order_id: Mapped[str | None] = mapped_column(String(64))
     request_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     symbol: Mapped[str] = mapped_column(String(16), nullable=False)
-    side: Mapped[OrderSide] = mapped_column(side_enum(), nullable=False)
+    side: Mapped[Side] = mapped_column(side_enum(), nullable=False)
     lots: Mapped[Decimal] = mapped_column(LOTS, nullable=False)
     price_bound: Mapped[Decimal | None] = mapped_column(PRICE)
     reason: Mapped[OrderReason] = mapped_column(
-        Enum(OrderReason, name="order_reason", values_callable=lambda e: [m.value for m in e]),
-        nullable=False,
+        pg_enum(OrderReason, "order_reason"), nullable=False
     )
     status: Mapped[str] = mapped_column(String(16), default="filled", nullable=False)
     # The response given when the order was booked, replayed verbatim on a retry.

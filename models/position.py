@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, CheckConstraint, Enum, ForeignKey, Index, String, text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import LOTS, MONEY, PRICE, TIMESTAMP, Base, not_nan, utcnow
-from models.order import OrderSide, side_enum
-
-
-class PositionStatus(enum.StrEnum):
-    """Open positions carry exposure; closed ones are history."""
-
-    OPEN = "open"
-    CLOSED = "closed"
+from domain.positions import Side
+from domain.records import PositionStatus
+from models.base import LOTS, MONEY, PRICE, TIMESTAMP, Base, not_nan, pg_enum, side_enum, utcnow
 
 
 class Position(Base):
@@ -46,18 +39,14 @@ class Position(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), nullable=False)
     symbol: Mapped[str] = mapped_column(String(16), nullable=False)
-    side: Mapped[OrderSide] = mapped_column(side_enum(), nullable=False)
+    side: Mapped[Side] = mapped_column(side_enum(), nullable=False)
     lots: Mapped[Decimal] = mapped_column(LOTS, nullable=False)
     # Lots when the position was largest: what a closed position's history shows.
     max_lots: Mapped[Decimal] = mapped_column(LOTS, nullable=False)
     avg_price: Mapped[Decimal] = mapped_column(PRICE, nullable=False)
     realized_pnl: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0), nullable=False)
     status: Mapped[PositionStatus] = mapped_column(
-        Enum(
-            PositionStatus, name="position_status", values_callable=lambda e: [m.value for m in e]
-        ),
-        default=PositionStatus.OPEN,
-        nullable=False,
+        pg_enum(PositionStatus, "position_status"), default=PositionStatus.OPEN, nullable=False
     )
     close_price: Mapped[Decimal | None] = mapped_column(PRICE)
     close_reason: Mapped[str | None] = mapped_column(String(16))

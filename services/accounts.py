@@ -1,39 +1,46 @@
-"""Account use cases: lock, value with current quotes, adjust the balance (admin).
+"""Account use cases: value an account now, list accounts, adjust a balance by hand (admin).
 
-Valuation uses the latest quote of every open position's symbol even when it is stale (a
-valuation is a display, not a fill); a position with no quote at all makes the valuation fail
-with PRICE_STALE rather than guess.
+Valuation uses the latest quote of every held symbol even when it is stale (a valuation is a
+display, not a fill); a held symbol with no quote at all, or a missing conversion rate, leaves
+the live figures null with `valuation_error` saying why (domain.valuation).
+
+A hand-booked change of balance (deposit, withdrawal, adjustment) locks the account row
+(SELECT ... FOR UPDATE), is stamped with the database's clock read under that lock, advances the
+account's transaction sequence and commits; a withdrawal never takes free margin below zero.
+What happens after the commit (valuing the account, publishing `account.updated`) can fail
+without turning a booked deposit into an error: the live figures are then null.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 import redis
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
-from domain.errors import (
-    AccountDisabled,
-    InsufficientFunds,
-    InvalidAmount,
-    NoConversionRate,
-    PriceStale,
-)
-from domain.instruments import get_instrument
-from domain.margin import AccountValuation, OpenPosition, value_account
-from domain.positions import PositionState
-from models import Account, AccountStatus, LedgerEntry, LedgerKind, Position, PositionStatus
+from domain.errors import AccountDisabled, InsufficientFunds, InvalidAmount
+from domain.records import AccountStatus, AccountSummary, LedgerKind, LedgerRecord
+from domain.valuation import summarize_account, unvalued
+from models import Account, User
 from models.base import DbSession
-from services import ledger, realtime
-from services.present import money
-from services.quotes import ClientQuote, QuoteStore
+from services import ledger
+from services.book_store import AccountBook, read_book, read_current
+from services.booking import AccountNotFound, Collaborators
+from services.events import AccountUpdated
+from services.history import Page
+from services.quotes import Market, QuoteStore, symbols_to_value
+from services.rows import ledger_record
 
 
-class AccountNotFound(LookupError):
-    """No such account (or not the caller's)."""
+def account_summary(sql: Engine, store: QuoteStore, account_id: int) -> AccountSummary:
+    """Return the account's booked figures and its valuation at the current quotes."""
+    book = read_current(sql, account_id)
+    if book is None:
+        raise AccountNotFound(account_id)
+    symbols = symbols_to_value([p.symbol for p in book.positions], book.account.currency)
+    market = Market.load(store, symbols)
+    return summarize_account(book.account, book.positions, market.bid_ask(), market.rates)
 
 
 def lock_account(session: DbSession, account_id: int) -> Account:
@@ -54,108 +61,23 @@ def lock_account(session: DbSession, account_id: int) -> Account:
     return account
 
 
-def open_positions(session: DbSession, account_id: int) -> list[Position]:
-    """Return the account's open positions, by symbol."""
-    query = (
-        select(Position)
-        .where(Position.account_id == account_id, Position.status == PositionStatus.OPEN)
-        .order_by(Position.symbol)
-        .execution_options(populate_existing=True)
-    )
-    return list(session.scalars(query))
-
-
-def position_state(position: Position) -> PositionState:
-    """Return the domain state of an open position row."""
-    sign = 1 if position.side == "BUY" else -1
-    return PositionState(position.symbol, position.lots * sign, position.avg_price)
-
-
 @dataclass(frozen=True)
-class Market:
-    """Client quotes and conversion rates at one moment."""
+class Adjustment:
+    """A booked hand adjustment: its ledger entry and the account after it."""
 
-    quotes: dict[str, ClientQuote]
-    rates: dict[str, Decimal]
-
-    @classmethod
-    def load(cls, store: QuoteStore) -> Market:
-        """Read every catalogue quote once."""
-        quotes = store.client_quotes()
-        return cls(quotes, {symbol: quote.mid for symbol, quote in quotes.items()})
-
-    def bid_ask(self) -> dict[str, tuple[Decimal, Decimal]]:
-        """Return symbol -> (bid, ask)."""
-        return {symbol: (q.bid, q.ask) for symbol, q in self.quotes.items()}
-
-
-def valuate(account: Account, positions: list[Position], market: Market) -> AccountValuation:
-    """Value the account at the market's prices."""
-    open_ = [OpenPosition(get_instrument(p.symbol), position_state(p)) for p in positions]
-    return value_account(
-        account.balance, account.currency, account.leverage, open_, market.bid_ask(), market.rates
-    )
-
-
-def valuation_body(valuation: AccountValuation, account: Account) -> dict[str, Any]:
-    """Return the account as the API shows it."""
-    return {
-        "id": account.id,
-        "currency": account.currency,
-        "balance": money(valuation.balance),
-        "equity": money(valuation.equity),
-        "unrealized_pnl": money(valuation.unrealized_pnl),
-        "used_margin": money(valuation.used_margin),
-        "free_margin": money(valuation.free_margin),
-        "margin_level": money(valuation.margin_level),
-        "leverage": account.leverage,
-        "status": account.status.value,
-        "txn_seq": account.txn_seq,
-    }
-
-
-def account_summary(session: DbSession, account: Account, store: QuoteStore) -> dict[str, Any]:
-    """Value an account with current quotes and return it as the API shows it.
-
-    When an open position has no quote (or no conversion rate), e.g. right after Redis lost its
-    data, the booked figures are still shown and the live ones are null, with `valuation_error`
-    saying why, rather than failing the whole request or guessing a price.
-    """
-    try:
-        valuation = valuate(account, open_positions(session, account.id), Market.load(store))
-    except (PriceStale, NoConversionRate) as exc:
-        return unvalued_body(account, exc)
-    return valuation_body(valuation, account)
-
-
-def unvalued_body(account: Account, reason: Exception) -> dict[str, Any]:
-    """Return the account's booked figures with its live valuation unknown."""
-    unknown = dict.fromkeys(
-        ("equity", "unrealized_pnl", "used_margin", "free_margin", "margin_level")
-    )
-    return {
-        "id": account.id,
-        "currency": account.currency,
-        "balance": money(account.balance),
-        **unknown,
-        "leverage": account.leverage,
-        "status": account.status.value,
-        "txn_seq": account.txn_seq,
-        "valuation_error": str(reason),
-    }
+    entry: LedgerRecord
+    account: AccountSummary
 
 
 def adjust_balance(
     session: DbSession,
-    store: QuoteStore,
-    publisher: redis.Redis,
+    deps: Collaborators,
     account_id: int,
     kind: LedgerKind,
     amount: Decimal,
     reason: str,
     actor_id: int,
-    now: datetime,
-) -> LedgerEntry:
+) -> Adjustment:
     """Deposit, withdraw or adjust; a withdrawal never takes free margin below zero; commit."""
     if kind not in {LedgerKind.DEPOSIT, LedgerKind.WITHDRAWAL, LedgerKind.ADJUSTMENT}:
         raise InvalidAmount(f"{kind.value} cannot be booked by hand")
@@ -163,20 +85,73 @@ def adjust_balance(
         raise InvalidAmount("amount must be positive (use kind to say the direction)")
     signed = -amount if kind == LedgerKind.WITHDRAWAL else amount
     account = lock_account(session, account_id)
+    book = read_book(session.connection(), account_id)
+    assert book is not None  # the row is locked
     if signed < 0:
-        if account.status != AccountStatus.ACTIVE:
-            raise AccountDisabled(account.id)
-        valuation = valuate(account, open_positions(session, account.id), Market.load(store))
-        if valuation.free_margin + signed < 0:
-            raise InsufficientFunds(
-                -signed, max(valuation.free_margin, Decimal(0)), account.currency
-            )
-    entry = ledger.book(session, account, kind, signed, f"admin:{actor_id}", reason, now=now)
+        _check_funds(deps.quotes, book, signed)
+    entry = ledger.book(
+        session, account, kind, signed, f"admin:{actor_id}", reason, now=book.read_at
+    )
     session.commit()
-    payload = {
-        "account": account_summary(session, account, store),
-        "ledger_entry": {"id": entry.id, "kind": kind.value, "amount": money(entry.amount)},
-    }
-    event = realtime.account_event(realtime.ACCOUNT_UPDATED, account.id, account.txn_seq, payload)
-    realtime.publish_account_events(publisher, [event])
-    return entry
+    record = ledger_record(entry)
+    summary = _summary_after_commit(deps, account_id)
+    event = AccountUpdated(account_id, record.txn_seq, summary, record)
+    deps.publisher.account_events([event])
+    return Adjustment(record, summary)
+
+
+def _check_funds(store: QuoteStore, book: AccountBook, signed: Decimal) -> None:
+    """Refuse a withdrawal (or negative adjustment) beyond the account's free margin."""
+    account = book.account
+    if account.status is not AccountStatus.ACTIVE:
+        raise AccountDisabled(account.id)
+    symbols = symbols_to_value([p.symbol for p in book.positions], account.currency)
+    market = Market.load(store, symbols)
+    summary = summarize_account(account, book.positions, market.bid_ask(), market.rates)
+    free = summary.free_margin
+    if free is None:
+        raise InsufficientFunds(-signed, Decimal(0), account.currency)
+    if free + signed < 0:
+        raise InsufficientFunds(-signed, max(free, Decimal(0)), account.currency)
+
+
+def _summary_after_commit(deps: Collaborators, account_id: int) -> AccountSummary:
+    """Value the account after a commit; without Redis, show the booked figures only."""
+    try:
+        return account_summary(deps.sql, deps.quotes, account_id)
+    except redis.RedisError as exc:
+        book = read_current(deps.sql, account_id)
+        assert book is not None
+        return unvalued(book.account, f"quotes unavailable: {exc}")
+
+
+@dataclass(frozen=True)
+class AccountListing:
+    """An account as the admin list shows it."""
+
+    id: int
+    user_id: int
+    username: str
+    currency: str
+    balance: Decimal
+    leverage: int
+    status: AccountStatus
+    txn_seq: int
+
+
+def account_page(session: DbSession, limit: int, before_id: int | None) -> Page[AccountListing]:
+    """Return up to `limit` accounts, newest first, older than `before_id` when given."""
+    query = select(Account, User.username).join(User).order_by(Account.id.desc())
+    if before_id is not None:
+        query = query.where(Account.id < before_id)
+    rows = session.execute(query.limit(limit + 1)).all()
+    items = [
+        AccountListing(
+            id=account.id, user_id=account.user_id, username=username,
+            currency=account.currency, balance=account.balance, leverage=account.leverage,
+            status=account.status, txn_seq=account.txn_seq,
+        )
+        for account, username in rows[:limit]
+    ]  # fmt: skip
+    more = len(rows) > limit
+    return Page(items, items[-1].id if more else None)

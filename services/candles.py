@@ -18,8 +18,8 @@ Cache policy:
   rate limit or wait with nothing cached, raises `MarketDataUnavailable` (no domain meaning: the
   web layer answers 503).
 
-Bars are dicts of strings, oldest first: `timestamp` (ISO 8601 UTC, the bar's open), `open`,
-`high`, `low`, `close` (with at least the instrument's digits) and `volume`.
+Bars are cached as compact rows `[open time in ms, open, high, low, close, volume]` (decimal
+strings), oldest first, and served as `domain.candles.Candle` records.
 """
 
 from __future__ import annotations
@@ -28,29 +28,21 @@ import json
 import time
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import redis
 
+from domain.candles import INTERVALS, MAX_BARS, Candle
 from domain.instruments import Instrument, get_instrument
 from marketdata.alltick.errors import AlltickError, RateLimitError
 from marketdata.alltick.models import Kline
 from marketdata.alltick.rest_client import AlltickRest
-from services.present import price, when
 
-KLINE_TYPES: dict[str, int] = {
-    "1m": 1,
-    "5m": 2,
-    "15m": 3,
-    "30m": 4,
-    "1h": 5,
-    "2h": 6,
-    "4h": 7,
-    "1d": 8,
-    "1w": 9,
-    "1M": 10,
-}
-INTERVALS: tuple[str, ...] = tuple(KLINE_TYPES)
+# The vendor numbers the intervals 1 (1m) to 10 (1M), in the order of domain.candles.INTERVALS.
+KLINE_TYPES: dict[str, int] = {interval: n for n, interval in enumerate(INTERVALS, start=1)}
 REFRESH_SECONDS: dict[str, float] = {
     "1m": 5,
     "5m": 15,
@@ -63,7 +55,7 @@ REFRESH_SECONDS: dict[str, float] = {
     "1w": 600,
     "1M": 900,
 }
-FETCH_BARS = 500
+FETCH_BARS = MAX_BARS
 STALE_FACTOR = 60
 # Longer than the client's worst case (rate-limit wait plus connect and read timeouts).
 LOCK_MS = 20_000
@@ -80,16 +72,26 @@ class MarketDataUnavailable(Exception):
     """Candles cannot be served now (vendor failure, rate limit or wait with nothing cached)."""
 
 
-def bar_body(symbol: str, bar: Kline) -> dict[str, str]:
-    """Return a vendor bar as the API shows it (decimal strings, ISO open time)."""
-    return {
-        "timestamp": when(bar.timestamp) or "",
-        "open": price(symbol, bar.open) or "",
-        "high": price(symbol, bar.high) or "",
-        "low": price(symbol, bar.low) or "",
-        "close": price(symbol, bar.close) or "",
-        "volume": str(bar.volume),
-    }
+Row = list[Any]  # [open time ms, open, high, low, close, volume]
+
+
+@dataclass(frozen=True)
+class CandleSeries:
+    """The latest bars of a symbol at an interval, oldest first."""
+
+    symbol: str
+    interval: str
+    items: list[Candle]
+
+
+def _row(bar: Kline) -> Row:
+    stamp = int(bar.timestamp.timestamp() * 1000)
+    return [stamp, str(bar.open), str(bar.high), str(bar.low), str(bar.close), str(bar.volume)]
+
+
+def _candle(symbol: str, row: Row) -> Candle:
+    opened = datetime.fromtimestamp(row[0] / 1000, tz=UTC)
+    return Candle(symbol, opened, *(Decimal(value) for value in row[1:6]))
 
 
 class CandleService:
@@ -107,7 +109,7 @@ class CandleService:
         self._refresh = {**REFRESH_SECONDS, **(refresh_seconds or {})}
         self._wait = wait_seconds
 
-    def get(self, symbol: str, interval: str, limit: int) -> list[dict[str, str]]:
+    def get(self, symbol: str, interval: str, limit: int) -> CandleSeries:
         """Return the last `limit` bars of `symbol` at `interval`, oldest first."""
         instrument = get_instrument(symbol)
         if interval not in KLINE_TYPES:
@@ -115,21 +117,20 @@ class CandleService:
         if not 1 <= limit <= FETCH_BARS:
             raise ValueError(f"limit must be within 1..{FETCH_BARS}")
         key = f"{KEY_PREFIX}{symbol}:{interval}"
-        bars = self._read(key)
-        if bars is None:
-            bars = self._refresh_or_wait(key, instrument, interval)
-        return bars[-limit:]
+        rows = self._read(key)
+        if rows is None:
+            rows = self._refresh_or_wait(key, instrument, interval)
+        items = [_candle(symbol, row) for row in rows[-limit:]]
+        return CandleSeries(symbol, interval, items)
 
-    def _read(self, key: str) -> list[dict[str, str]] | None:
+    def _read(self, key: str) -> list[Row] | None:
         raw = self._redis.get(key)
         if raw is None:
             return None
-        bars: list[dict[str, str]] = json.loads(raw)
-        return bars
+        rows: list[Row] = json.loads(raw)
+        return rows
 
-    def _refresh_or_wait(
-        self, key: str, instrument: Instrument, interval: str
-    ) -> list[dict[str, str]]:
+    def _refresh_or_wait(self, key: str, instrument: Instrument, interval: str) -> list[Row]:
         owner = uuid.uuid4().hex
         if self._redis.set(key + ":lock", owner, nx=True, px=LOCK_MS):
             try:
@@ -141,7 +142,7 @@ class CandleService:
         stale = self._read(key + ":stale")
         return stale if stale is not None else self._wait_for(key)
 
-    def _fetch(self, key: str, instrument: Instrument, interval: str) -> list[dict[str, str]]:
+    def _fetch(self, key: str, instrument: Instrument, interval: str) -> list[Row]:
         try:
             klines = self._rest.kline(instrument.vendor_code, KLINE_TYPES[interval], FETCH_BARS)
         except RateLimitError as exc:
@@ -151,19 +152,19 @@ class CandleService:
             raise MarketDataUnavailable(f"vendor rate limit and no cached candles: {exc}") from exc
         except AlltickError as exc:
             raise MarketDataUnavailable(f"vendor error: {type(exc).__name__}: {exc}") from exc
-        bars = [bar_body(instrument.symbol, bar) for bar in klines]
-        self._store(key, interval, bars)
-        return bars
+        rows = [_row(bar) for bar in klines]
+        self._store(key, interval, rows)
+        return rows
 
-    def _store(self, key: str, interval: str, bars: list[dict[str, Any]]) -> None:
-        payload = json.dumps(bars, separators=(",", ":"))
+    def _store(self, key: str, interval: str, rows: list[Row]) -> None:
+        payload = json.dumps(rows, separators=(",", ":"))
         refresh_ms = int(self._refresh[interval] * 1000)
         pipe = self._redis.pipeline(transaction=False)
         pipe.set(key, payload, px=refresh_ms)
         pipe.set(key + ":stale", payload, px=refresh_ms * STALE_FACTOR)
         pipe.execute()
 
-    def _wait_for(self, key: str) -> list[dict[str, str]]:
+    def _wait_for(self, key: str) -> list[Row]:
         """Poll for the lock holder's bars; give up when it failed or after `wait_seconds`."""
         deadline = time.monotonic() + self._wait
         while time.monotonic() < deadline:
@@ -173,8 +174,8 @@ class CandleService:
             pipe.exists(key + ":lock")
             raw, locked = pipe.execute()
             if raw is not None:
-                bars: list[dict[str, str]] = json.loads(raw)
-                return bars
+                rows: list[Row] = json.loads(raw)
+                return rows
             if not locked:
                 raise MarketDataUnavailable("the candle refresh in progress failed")
         raise MarketDataUnavailable("timed out waiting for another request to fetch candles")

@@ -19,26 +19,42 @@ current ones, read after the changes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, select, union
 
-from models import Account, Fill, LedgerEntry, LedgerKind, Order, Position, PositionStatus
+from domain.records import (
+    FillRecord,
+    LedgerKind,
+    LedgerRecord,
+    OrderRecord,
+    PositionRecord,
+    PositionStatus,
+)
+from models import Account, Fill, LedgerEntry, Order, Position
 from models.base import DbSession
-from services.accounts import open_positions
-from services.present import fill_body, ledger_body, order_body, position_body
+from services.rows import fill_record, ledger_record, order_record, position_record
 
-MAX_PAGE = 200
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class Page:
+class PageRequest:
     """Which page to read: at most `limit` rows after the row `before_id` (None: the newest)."""
 
     limit: int = 50
     before_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """A page of records, newest first, and the cursor of the next page (None at the end)."""
+
+    items: list[T]
+    next_before_id: int | None
 
 
 @dataclass(frozen=True)
@@ -64,20 +80,21 @@ def _keyset_page(
     stamp: Any,
     scope: list[ColumnElement[bool]],
     filters: list[ColumnElement[bool]],
-    page: Page,
-) -> tuple[list[Any], int | None]:
-    """Return one page of `model` rows newest first by (stamp, id), and the next cursor."""
+    page: PageRequest,
+    record: Callable[[Any], T],
+) -> Page[T]:
+    """Return one page of `model` rows newest first by (stamp, id), as records."""
     query = select(model).where(*scope, *filters)
     if page.before_id is not None:
         cursor = session.scalar(select(stamp).where(model.id == page.before_id, *scope))
         if cursor is None:
-            return [], None
+            return Page([], None)
         query = query.where((stamp < cursor) | ((stamp == cursor) & (model.id < page.before_id)))
     query = query.order_by(stamp.desc(), model.id.desc()).limit(page.limit + 1)
     rows = list(session.scalars(query))
     more = len(rows) > page.limit
     rows = rows[: page.limit]
-    return rows, (rows[-1].id if more else None)
+    return Page([record(row) for row in rows], rows[-1].id if more else None)
 
 
 def _symbol_filter(column: Any, symbol: str | None) -> list[ColumnElement[bool]]:
@@ -85,58 +102,67 @@ def _symbol_filter(column: Any, symbol: str | None) -> list[ColumnElement[bool]]
 
 
 def order_page(
-    session: DbSession, account_id: int, page: Page, window: Window, symbol: str | None = None
-) -> dict[str, Any]:
+    session: DbSession,
+    account_id: int,
+    page: PageRequest,
+    window: Window,
+    symbol: str | None = None,
+) -> Page[OrderRecord]:
     """Return a page of the account's orders, newest first."""
     filters = _symbol_filter(Order.symbol, symbol) + window.conditions(Order.created_at)
     scope = [Order.account_id == account_id]
-    rows, cursor = _keyset_page(session, Order, Order.created_at, scope, filters, page)
-    return {"items": [order_body(row) for row in rows], "next_before_id": cursor}
+    return _keyset_page(session, Order, Order.created_at, scope, filters, page, order_record)
 
 
-def find_order(session: DbSession, account_id: int, order_id: int) -> dict[str, Any] | None:
+def find_order(session: DbSession, account_id: int, order_id: int) -> OrderRecord | None:
     """Return the account's order with this id, or None (also when another account owns it)."""
     order = session.scalar(
         select(Order).where(Order.id == order_id, Order.account_id == account_id)
     )
-    return None if order is None else order_body(order)
+    return None if order is None else order_record(order)
 
 
 def fill_page(
-    session: DbSession, account_id: int, page: Page, window: Window, symbol: str | None = None
-) -> dict[str, Any]:
+    session: DbSession,
+    account_id: int,
+    page: PageRequest,
+    window: Window,
+    symbol: str | None = None,
+) -> Page[FillRecord]:
     """Return a page of the account's fills, newest first."""
     filters = _symbol_filter(Fill.symbol, symbol) + window.conditions(Fill.created_at)
     scope = [Fill.account_id == account_id]
-    rows, cursor = _keyset_page(session, Fill, Fill.created_at, scope, filters, page)
-    return {"items": [fill_body(row) for row in rows], "next_before_id": cursor}
+    return _keyset_page(session, Fill, Fill.created_at, scope, filters, page, fill_record)
 
 
 def ledger_page(
     session: DbSession,
     account_id: int,
-    page: Page,
+    page: PageRequest,
     window: Window,
     kind: LedgerKind | None = None,
-) -> dict[str, Any]:
+) -> Page[LedgerRecord]:
     """Return a page of the account's ledger entries, newest first."""
     filters = window.conditions(LedgerEntry.created_at)
     if kind is not None:
         filters.append(LedgerEntry.kind == kind)
     scope = [LedgerEntry.account_id == account_id]
     stamp = LedgerEntry.created_at
-    rows, cursor = _keyset_page(session, LedgerEntry, stamp, scope, filters, page)
-    return {"items": [ledger_body(row) for row in rows], "next_before_id": cursor}
+    return _keyset_page(session, LedgerEntry, stamp, scope, filters, page, ledger_record)
 
 
 def closed_page(
-    session: DbSession, account_id: int, page: Page, window: Window, symbol: str | None = None
-) -> dict[str, Any]:
+    session: DbSession,
+    account_id: int,
+    page: PageRequest,
+    window: Window,
+    symbol: str | None = None,
+) -> Page[PositionRecord]:
     """Return a page of the account's closed positions with realised PnL, last closed first."""
     filters = _symbol_filter(Position.symbol, symbol) + window.conditions(Position.closed_at)
     scope = [Position.account_id == account_id, Position.status == PositionStatus.CLOSED]
-    rows, cursor = _keyset_page(session, Position, Position.closed_at, scope, filters, page)
-    return {"items": [position_body(row) for row in rows], "next_before_id": cursor}
+    stamp = Position.closed_at
+    return _keyset_page(session, Position, stamp, scope, filters, page, position_record)
 
 
 def _change_seqs(
@@ -166,23 +192,38 @@ def _rows_between(
     return list(session.scalars(query))
 
 
-def account_changes(
-    session: DbSession, account: Account, since: int, limit: int = 500
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Changes:
+    """What changed on an account after `since`, up to `last_seq`, and its open positions."""
+
+    since: int
+    last_seq: int
+    complete: bool
+    txn_seq: int
+    orders: list[OrderRecord]
+    fills: list[FillRecord]
+    ledger: list[LedgerRecord]
+    positions: list[PositionRecord]
+
+
+def account_changes(session: DbSession, account_id: int, since: int, limit: int = 500) -> Changes:
     """Return what changed on the account after transaction `since`, for a client to resync."""
-    current = account.txn_seq
-    seqs = _change_seqs(session, account.id, since, current, limit)
+    current = session.scalar(select(Account.txn_seq).where(Account.id == account_id)) or 0
+    seqs = _change_seqs(session, account_id, since, current, limit)
     complete = len(seqs) <= limit
     last = current if complete else seqs[limit - 1]
-    return {
-        "since": since,
-        "last_seq": last,
-        "complete": complete,
-        "txn_seq": current,
-        "orders": [order_body(o) for o in _rows_between(session, Order, account.id, since, last)],
-        "fills": [fill_body(f) for f in _rows_between(session, Fill, account.id, since, last)],
-        "ledger": [
-            ledger_body(e) for e in _rows_between(session, LedgerEntry, account.id, since, last)
+    open_now = select(Position).where(
+        Position.account_id == account_id, Position.status == PositionStatus.OPEN
+    )
+    return Changes(
+        since=since,
+        last_seq=last,
+        complete=complete,
+        txn_seq=current,
+        orders=[order_record(o) for o in _rows_between(session, Order, account_id, since, last)],
+        fills=[fill_record(f) for f in _rows_between(session, Fill, account_id, since, last)],
+        ledger=[
+            ledger_record(e) for e in _rows_between(session, LedgerEntry, account_id, since, last)
         ],
-        "positions": [position_body(p) for p in open_positions(session, account.id)],
-    }
+        positions=[position_record(p) for p in session.scalars(open_now.order_by(Position.symbol))],
+    )

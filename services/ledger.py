@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from models import Account, LedgerEntry, LedgerKind, User
+from domain.records import LedgerKind
+from models import Account, LedgerEntry, User
 from models.base import DbSession, utcnow
 
 

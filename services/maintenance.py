@@ -4,9 +4,10 @@ Policy:
 - A position is removed, together with every fill that belongs to it, when it is closed, was
   closed before ``now - older_than``, and its own fills net to zero lots (it was opened and closed
   by its own fills). Its fills are then all older than the cutoff too (a fill precedes the close).
-- A position closed by a fill that crossed zero is kept: that fill belongs to its successor, so
-  the closed position's own fills do not net to zero and removing them alone would break
-  ``position = sum of fills`` for the symbol. Such flip chains are rare and stay as history.
+- An order that crossed zero booked two fills (one closing the old position, one opening the
+  new), so a closed position's own fills net to zero and it is removed like any other. A
+  position closed by a single fill that crossed zero (booked before that rule) does not net to
+  zero and is kept: removing its fills alone would break ``position = sum of fills``.
 - Open positions and their fills are never touched; ledger entries are never deleted (the
   balance is their sum); orders are kept, since they hold the idempotency results
   (``client_order_id`` -> the original response) and a fill's ``order_id`` points at them.

@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+
+from sqlalchemy import Engine
 
 from domain.errors import (
     AccountDisabled,
@@ -25,15 +26,14 @@ from domain.errors import (
     PriceStale,
 )
 from domain.instruments import Instrument, get_instrument
-from domain.margin import MarginCheck, assert_order_allowed, check_order
+from domain.margin import MarginCheck, assert_order_allowed, check_order, value_account
 from domain.positions import Side
 from domain.pricing import fill_price, untradeable_reason
-from models import Account, AccountStatus
-from models.base import DbSession
-from services.accounts import Market, open_positions, position_state, valuate
-from services.present import lots as lots_text
-from services.present import money, price
-from services.quotes import QuoteStore
+from domain.records import AccountState, AccountStatus
+from domain.valuation import open_positions_of
+from services.book_store import read_current
+from services.booking import AccountNotFound
+from services.quotes import Market, QuoteStore, symbols_to_value
 
 
 @dataclass(frozen=True)
@@ -56,9 +56,9 @@ class MarginWhatIf:
 
 
 def what_if(
-    session: DbSession,
+    sql: Engine,
     store: QuoteStore,
-    account: Account,
+    account_id: int,
     symbol: str,
     side: Side,
     lots: Decimal,
@@ -67,16 +67,23 @@ def what_if(
 ) -> MarginWhatIf:
     """Check an order against the account's margin at the current server price; write nothing."""
     instrument = get_instrument(symbol)
-    market = Market.load(store)
+    book = read_current(sql, account_id)
+    if book is None:
+        raise AccountNotFound(account_id)
+    account, held = book.account, book.positions
+    symbols = symbols_to_value([symbol, *(p.symbol for p in held)], account.currency)
+    market = Market.load(store, symbols)
     quote = market.quotes.get(symbol)
     if quote is None:
         raise PriceStale(symbol, None, instrument.staleness_seconds)
     at = fill_price(side, quote.bid, quote.ask)
-    rows = open_positions(session, account.id)
-    row = next((p for p in rows if p.symbol == symbol), None)
-    valuation = valuate(account, rows, market)
+    current = next((p for p in held if p.symbol == symbol), None)
+    valuation = value_account(
+        account.balance, account.currency, account.leverage, open_positions_of(held),
+        market.bid_ask(), market.rates,
+    )  # fmt: skip
     check = check_order(
-        valuation, instrument, position_state(row) if row else None, side, lots, at,
+        valuation, instrument, current.state if current else None, side, lots, at,
         account.leverage, account.currency, market.rates,
     )  # fmt: skip
     tradeable = untradeable_reason(instrument, quote.ts_event, now, enforce_sessions)
@@ -93,7 +100,7 @@ def what_if(
 
 
 def _refusal(
-    account: Account,
+    account: AccountState,
     instrument: Instrument,
     lots: Decimal,
     untradeable: DomainError | None,
@@ -104,7 +111,7 @@ def _refusal(
         instrument.validate_lots(lots)
     except InvalidLots as error:
         return error
-    if account.status != AccountStatus.ACTIVE:
+    if account.status is not AccountStatus.ACTIVE:
         return AccountDisabled(account.id)
     if untradeable is not None:
         return untradeable
@@ -113,24 +120,3 @@ def _refusal(
     except InsufficientMargin as error:
         return error
     return None
-
-
-def what_if_body(result: MarginWhatIf, reason: str | None) -> dict[str, Any]:
-    """Return the check as the API shows it, with the refusal's error_code as `reason`."""
-    check = result.check
-    return {
-        "symbol": result.symbol,
-        "side": result.side.value,
-        "lots": lots_text(result.lots),
-        "price": price(result.symbol, result.price),
-        "currency": check.currency,
-        "required_margin": money(check.required_margin),
-        "used_margin": money(result.used_margin),
-        "used_margin_after": money(check.used_margin_after),
-        "free_margin": money(result.free_margin),
-        "free_margin_after": money(check.free_margin_after),
-        "allowed": result.allowed,
-        "reducing": check.reducing,
-        "reason": reason,
-        "message": None if result.refusal is None else str(result.refusal),
-    }

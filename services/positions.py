@@ -1,183 +1,173 @@
 """Closing positions, and open positions valued at live prices.
 
 Policy:
-- A close is a reducing market order on the opposite side, booked through
-  services.orders.place_market_order (the one booking path): it fills at the server's price
-  (closing a long sells at the bid, a short buys at the ask), books the realised PnL in the ledger
-  and carries its reason (`close` unless the caller says otherwise, e.g. `stop_out`).
-- `lots` None closes the whole position; more lots than it holds is InvalidLots (a close never
-  flips a position). A whole position larger than the instrument's largest order is closed in
-  orders of at most that size, one after the other; the last order's result is returned.
-- The position is found with the account row locked (SELECT ... FOR UPDATE), so no other order on
-  the account can change it between the look-up and the booking.
-- Live valuation: longs at the client bid, shorts at the client ask. Unrealised PnL and used margin
-  are per position, in the account currency, each rounded half-even to the currency's minor unit
-  (the account's totals are rounded once over the sum, so they may differ by a cent).
+- A close is a reducing market order on the opposite side, booked through the one booking path
+  (services.booking): it fills at the server's price (closing a long sells at the bid, a short
+  buys at the ask), books the realised PnL in the ledger and carries its reason (`close` unless
+  the caller says otherwise, e.g. `stop_out`). It is resolved against the position as booked when
+  it is booked, so it never closes more than is held and never flips the position.
+- `lots` None closes the whole position; more lots than it holds is InvalidLots. A close larger
+  than the instrument's largest order (whole or explicit) is booked as several orders of at most
+  that size on the same position, one after the other; the last order's result is returned. If
+  the position shrinks meanwhile (another order), the remaining orders close what is left.
+- Live valuation: longs at the client bid, shorts at the client ask (domain.valuation); a position
+  that cannot be valued now shows null live figures rather than a guessed price.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine
 
-from domain.conversion import round_money
-from domain.errors import InvalidLots, NoConversionRate, PositionNotFound, PriceStale
+from domain.booking import OrderTicket
+from domain.errors import InvalidLots, PositionNotFound
 from domain.instruments import get_instrument
-from domain.margin import OpenPosition, position_unrealized_pnl, required_margin
-from domain.positions import close_fill_side
-from models import Account, OrderReason, OrderSide, Position, PositionStatus
-from models.base import DbSession
-from services.accounts import (
-    Market,
-    lock_account,
-    open_positions,
-    position_state,
-    unvalued_body,
-    valuate,
-    valuation_body,
-)
-from services.orders import Collaborators, OrderRequest, place_market_order
-from services.present import money, position_body, price
-from services.quotes import QuoteStore
+from domain.records import AccountSummary, OrderReason, PositionRecord, ValuedPosition
+from domain.valuation import summarize_account, value_position
+from services.book_store import AccountBook, read_current
+from services.booking import AccountNotFound, Collaborators, OrderResult, book, request_digest
+from services.quotes import Market, QuoteStore, symbols_to_value
+
+_ZERO = Decimal(0)
+
+
+class AccountChanged(Exception):
+    """The account is no longer as it was when the close was decided (a stop out decides again)."""
+
+
+@dataclass(frozen=True)
+class CloseRequest:
+    """Close an account's position (named by symbol or by id): all of it, or `lots`."""
+
+    account_id: int
+    position_symbol: str | None = None
+    position_id: int | None = None
+    lots: Decimal | None = None
+    reason: OrderReason = OrderReason.CLOSE
+    client_order_id: str | None = None
+    # Continuing a close split into several orders: close at most what is still held.
+    up_to_held: bool = False
+    # Book only if the account's transaction sequence is still this one (a decision's premise).
+    if_txn_seq: int | None = None
+
+    @property
+    def symbol(self) -> str | None:
+        """Return the symbol when the position is named by it."""
+        return self.position_symbol
+
+    @property
+    def may_open(self) -> bool:
+        """Return False: a close never opens a position."""
+        return False
+
+    def digest(self) -> str:
+        """Return a digest of what defines the close (for idempotent retries)."""
+        return request_digest("close", self.position_symbol, self.position_id, self.lots)
+
+    def resolve(self, book: AccountBook) -> OrderTicket:
+        """Return the reducing order for the position as booked now (at most max_lots)."""
+        if self.if_txn_seq is not None and book.account.txn_seq != self.if_txn_seq:
+            raise AccountChanged(self.account_id)
+        held = self._position(book)
+        lots = held.lots if self.lots is None else self.lots
+        if lots > held.lots:
+            if not self.up_to_held:
+                raise InvalidLots(lots, f"more than the {held.lots} lots held")
+            lots = held.lots
+        chunk = min(lots, get_instrument(held.symbol).max_lots)
+        side = held.side.opposite
+        return OrderTicket(held.symbol, side, chunk, self.reason, self.client_order_id)
+
+    def _position(self, book: AccountBook) -> PositionRecord:
+        for position in book.positions:
+            if position.id == self.position_id or position.symbol == self.position_symbol:
+                return position
+        raise PositionNotFound(self.position_symbol or f"position id {self.position_id}")
 
 
 def close_position(
-    session: DbSession,
     deps: Collaborators,
     account_id: int,
     symbol: str,
     lots: Decimal | None,
     now: datetime,
     reason: OrderReason = OrderReason.CLOSE,
-) -> dict[str, Any]:
-    """Close all (lots None) or part of the account's open position in a symbol; commit."""
+) -> OrderResult:
+    """Close all (lots None) or part of the account's open position in a symbol."""
     get_instrument(symbol)
-    lock_account(session, account_id)
-    row = _open_row(session, account_id, Position.symbol == symbol)
-    if row is None:
-        session.rollback()
-        raise PositionNotFound(symbol)
-    return _close_locked(session, deps, row, lots, now, reason)
+    first = CloseRequest(account_id, position_symbol=symbol, lots=lots, reason=reason)
+    return _close(deps, first, now)
 
 
 def close_position_by_id(
-    session: DbSession,
     deps: Collaborators,
     account_id: int,
     position_id: int,
     now: datetime,
     reason: OrderReason = OrderReason.CLOSE,
-) -> dict[str, Any]:
-    """Close the whole open position with this id, if it is the account's; commit."""
-    lock_account(session, account_id)
-    row = _open_row(session, account_id, Position.id == position_id)
-    if row is None:
-        session.rollback()
-        raise PositionNotFound(f"position id {position_id}")
-    return _close_locked(session, deps, row, None, now, reason)
+) -> OrderResult:
+    """Close the whole open position with this id, if it is the account's."""
+    return _close(deps, CloseRequest(account_id, position_id=position_id, reason=reason), now)
 
 
-def _open_row(session: DbSession, account_id: int, condition: Any) -> Position | None:
-    """Return the account's open position matching the condition, or None."""
-    query = select(Position).where(
-        Position.account_id == account_id, Position.status == PositionStatus.OPEN, condition
+def _close(deps: Collaborators, first: CloseRequest, now: datetime) -> OrderResult:
+    """Book the close, in several orders when it is larger than the largest order."""
+    result = book(deps, first, now)
+    booked = sum((fill.lots for fill in result.fills), _ZERO)
+    while _more_to_close(first.lots, booked, result.position):
+        remaining = None if first.lots is None else first.lots - booked
+        again = CloseRequest(
+            first.account_id, position_id=result.position.id, lots=remaining,
+            reason=first.reason, up_to_held=True,
+        )  # fmt: skip
+        try:
+            result = book(deps, again, now)
+        except PositionNotFound:
+            break  # closed meanwhile by another order
+        booked += sum((fill.lots for fill in result.fills), _ZERO)
+    return result
+
+
+def _more_to_close(asked: Decimal | None, booked: Decimal, position: PositionRecord) -> bool:
+    if position.lots == 0:
+        return False
+    return asked is None or booked < asked
+
+
+@dataclass(frozen=True)
+class AccountSnapshot:
+    """An account and its open positions valued at one set of prices, with its sequence."""
+
+    account: AccountSummary
+    positions: list[ValuedPosition]
+
+    @property
+    def seq(self) -> int:
+        """Return the account's transaction sequence number at the snapshot."""
+        return self.account.txn_seq
+
+
+def snapshot(sql: Engine, store: QuoteStore, account_id: int) -> AccountSnapshot:
+    """Read the account and its open positions and value them at the current quotes."""
+    book_ = read_current(sql, account_id)
+    if book_ is None:
+        raise AccountNotFound(account_id)
+    held = book_.positions
+    account = book_.account
+    market = Market.load(store, symbols_to_value([p.symbol for p in held], account.currency))
+    quotes, rates = market.bid_ask(), market.rates
+    return AccountSnapshot(
+        summarize_account(account, held, quotes, rates),
+        [value_position(p, account, quotes, rates) for p in held],
     )
-    return session.scalar(query)
 
 
-def _close_locked(
-    session: DbSession,
-    deps: Collaborators,
-    row: Position,
-    lots: Decimal | None,
-    now: datetime,
-    reason: OrderReason,
-) -> dict[str, Any]:
-    """Book the closing order(s) of a position found under the account lock."""
-    held = row.lots
-    if lots is not None and lots > held:
-        session.rollback()
-        raise InvalidLots(lots, f"more than the {held} lots held")
-    side = close_fill_side(position_state(row))
-    largest = get_instrument(row.symbol).max_lots
-    account_id, symbol, position_id = row.account_id, row.symbol, row.id
-    remaining = held if lots is None else lots
-    while True:
-        chunk = min(remaining, largest) if lots is None else remaining
-        request = OrderRequest(account_id, symbol, side, chunk, reason=reason)
-        result = place_market_order(session, deps, request, now)
-        remaining -= chunk
-        if remaining <= 0:
-            return result
-        # The commit released the lock: take it again and close what is really left.
-        lock_account(session, account_id)
-        row_left = _open_row(session, account_id, Position.id == position_id)
-        if row_left is None:
-            session.rollback()
-            return result
-        remaining = min(remaining, row_left.lots)
-
-
-def valued_positions(
-    session: DbSession, store: QuoteStore, account: Account
-) -> list[dict[str, Any]]:
-    """Return the account's open positions valued at current client prices."""
-    market = Market.load(store)
-    return [_valued(row, account, market) for row in open_positions(session, account.id)]
-
-
-def valued_position(
-    session: DbSession, store: QuoteStore, account: Account, symbol: str
-) -> dict[str, Any]:
+def valued_position(sql: Engine, store: QuoteStore, account_id: int, symbol: str) -> ValuedPosition:
     """Return the account's open position in a symbol valued live; PositionNotFound if none."""
-    row = _open_row(session, account.id, Position.symbol == symbol)
-    if row is None:
-        raise PositionNotFound(symbol)
-    return _valued(row, account, Market.load(store))
-
-
-def positions_snapshot(session: DbSession, store: QuoteStore, account: Account) -> dict[str, Any]:
-    """Return the account and its open positions valued at one set of current prices."""
-    market = Market.load(store)
-    rows = open_positions(session, account.id)
-    try:
-        account_body = valuation_body(valuate(account, rows, market), account)
-    except (PriceStale, NoConversionRate) as exc:
-        account_body = unvalued_body(account, exc)
-    return {"account": account_body, "positions": [_valued(row, account, market) for row in rows]}
-
-
-def _valued(row: Position, account: Account, market: Market) -> dict[str, Any]:
-    """Return a position body with its current price, unrealised PnL and used margin.
-
-    Without a quote (or a conversion rate) for it, the live fields are null: the position is
-    still shown, never valued at a guessed price.
-    """
-    try:
-        return _valued_at(row, account, market)
-    except (PriceStale, NoConversionRate, KeyError):
-        return {
-            **position_body(row),
-            "current_price": None,
-            "unrealized_pnl": None,
-            "used_margin": None,
-        }
-
-
-def _valued_at(row: Position, account: Account, market: Market) -> dict[str, Any]:
-    instrument = get_instrument(row.symbol)
-    quotes = market.bid_ask()
-    pnl = position_unrealized_pnl(
-        OpenPosition(instrument, position_state(row)), quotes, account.currency, market.rates
-    )
-    bid, ask = quotes[row.symbol]
-    margin = required_margin(instrument, row.lots, account.leverage, account.currency, market.rates)
-    return {
-        **position_body(row),
-        "current_price": price(row.symbol, bid if row.side == OrderSide.BUY else ask),
-        "unrealized_pnl": money(round_money(pnl, account.currency)),
-        "used_margin": money(round_money(margin, account.currency)),
-    }
+    for position in snapshot(sql, store, account_id).positions:
+        if position.symbol == symbol:
+            return position
+    raise PositionNotFound(symbol)

@@ -11,17 +11,19 @@ Freshness is judged on `ts_event`, the market's own time for the price.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import redis
 
+from domain.conversion import rate_symbols
+from domain.errors import DomainError
 from domain.instruments import INSTRUMENTS, Instrument, get_instrument
-from domain.pricing import client_prices
-from services.realtime import QUOTES_CHANNEL, envelope
+from domain.pricing import client_prices, untradeable_reason
+from schemas.events import QUOTE
+from services.realtime import message
 
 KEY_PREFIX = "quote:"
 
@@ -73,8 +75,10 @@ class QuoteStore:
     def __init__(self, client: redis.Redis) -> None:
         self._redis = client
 
-    def store_tick(self, quote: RawQuote, pipe: redis.client.Pipeline | None = None) -> None:
-        """Write the quote and publish it to the quote channel (one round trip when pipelined)."""
+    def store_tick(
+        self, quote: RawQuote, channel: str, pipe: redis.client.Pipeline | None = None
+    ) -> None:
+        """Write the quote and publish it on `channel` (one round trip when pipelined)."""
         own = pipe is None
         pipeline = self._redis.pipeline(transaction=False) if pipe is None else pipe
         pipeline.hset(
@@ -87,7 +91,7 @@ class QuoteStore:
                 "seq": quote.seq,
             },
         )
-        pipeline.publish(QUOTES_CHANNEL, tick_message(quote))
+        pipeline.publish(channel, tick_message(quote))
         if own:
             pipeline.execute()
 
@@ -112,9 +116,34 @@ class QuoteStore:
         raws = self.get_many(INSTRUMENTS if symbols is None else symbols)
         return {s: client_quote(get_instrument(s), raw) for s, raw in raws.items()}
 
-    def rates(self) -> dict[str, Decimal]:
-        """Return mid rates of every catalogue symbol with a quote (for currency conversion)."""
-        return {symbol: quote.mid for symbol, quote in self.client_quotes().items()}
+
+@dataclass(frozen=True)
+class Market:
+    """Client quotes and conversion rates (mids) read at one moment."""
+
+    quotes: dict[str, ClientQuote]
+    rates: dict[str, Decimal]
+
+    @classmethod
+    def load(cls, store: QuoteStore, symbols: Iterable[str] | None = None) -> Market:
+        """Read the quotes of the symbols (default: the whole catalogue) in one round trip."""
+        quotes = store.client_quotes(symbols)
+        return cls(quotes, {symbol: quote.mid for symbol, quote in quotes.items()})
+
+    def bid_ask(self) -> dict[str, tuple[Decimal, Decimal]]:
+        """Return symbol -> (bid, ask)."""
+        return {symbol: (q.bid, q.ask) for symbol, q in self.quotes.items()}
+
+
+def symbols_to_value(held: Iterable[str], account_currency: str) -> list[str]:
+    """Return the catalogue symbols valuing positions in `held` needs: their own quotes and the
+    conversion pairs of their quote and base currencies into the account currency."""
+    wanted = dict.fromkeys(held)
+    for symbol in list(wanted):
+        instrument = get_instrument(symbol)
+        for currency in (instrument.quote_currency, instrument.base_currency):
+            wanted.update(dict.fromkeys(rate_symbols(currency, account_currency)))
+    return [symbol for symbol in wanted if symbol in INSTRUMENTS]
 
 
 def _parse(symbol: str, fields: Mapping[str, str]) -> RawQuote:
@@ -128,15 +157,63 @@ def _parse(symbol: str, fields: Mapping[str, str]) -> RawQuote:
     )
 
 
+@dataclass(frozen=True)
+class Tick:
+    """A tick as published: the client quote, the market's time in ms and the vendor's seq."""
+
+    symbol: str
+    bid: Decimal
+    ask: Decimal
+    ts_event: int
+    seq: int
+
+
 def tick_message(quote: RawQuote) -> str:
     """Serialise a tick for the quote channel: client prices, once, for every subscriber."""
-    instrument = get_instrument(quote.symbol)
-    client = client_quote(instrument, quote)
-    data = {
-        "symbol": quote.symbol,
-        "bid": str(client.bid),
-        "ask": str(client.ask),
-        "ts_event": _ms(quote.ts_event),
-        "seq": quote.seq,
-    }
-    return json.dumps(envelope("quote", data))
+    client = client_quote(get_instrument(quote.symbol), quote)
+    tick = Tick(quote.symbol, client.bid, client.ask, _ms(quote.ts_event), quote.seq)
+    return message(QUOTE, tick)
+
+
+@dataclass(frozen=True)
+class QuoteStatus:
+    """A symbol's current client quote (None without one) and why it cannot be traded now."""
+
+    instrument: Instrument
+    quote: ClientQuote | None
+    problem: DomainError | None
+
+    @property
+    def symbol(self) -> str:
+        """Return the symbol."""
+        return self.instrument.symbol
+
+    @property
+    def bid(self) -> Decimal | None:
+        """Return the client bid, if there is a quote."""
+        return None if self.quote is None else self.quote.bid
+
+    @property
+    def ask(self) -> Decimal | None:
+        """Return the client ask, if there is a quote."""
+        return None if self.quote is None else self.quote.ask
+
+    @property
+    def ts_event(self) -> datetime | None:
+        """Return the market's time of the quote, if there is one."""
+        return None if self.quote is None else self.quote.ts_event
+
+
+def quote_statuses(
+    store: QuoteStore, instruments: Sequence[Instrument], now: datetime, enforce_sessions: bool
+) -> list[QuoteStatus]:
+    """Return the quote and tradeability of each instrument now, reading Redis once."""
+    raws = store.get_many(i.symbol for i in instruments)
+    statuses = []
+    for instrument in instruments:
+        raw = raws.get(instrument.symbol)
+        quote = client_quote(instrument, raw) if raw is not None else None
+        ts_event = raw.ts_event if raw is not None else None
+        problem = untradeable_reason(instrument, ts_event, now, enforce_sessions)
+        statuses.append(QuoteStatus(instrument, quote, problem))
+    return statuses

@@ -1,85 +1,82 @@
-"""Real-time channels and the message envelope, defined once for publishers and the relay.
+"""Real-time channels and publishing: every message serialised once, through its schema.
 
-Channels (Redis pub/sub, at-most-once):
-- `fx:quotes`   — every tick: {"type": "quote", "ts", "data": {symbol, bid, ask, ts_event, seq}}
-- `fx:accounts` — per-account events; `data` carries `account_id` and the account's `seq`
-  (its transaction sequence number), so a client that sees a gap asks for a new snapshot.
-- `fx:revoked`  — the id (jti) of a token just revoked by logout.
+Channels (Redis pub/sub, at-most-once), named `{prefix}:quotes`, `{prefix}:accounts` and
+`{prefix}:revoked`:
+- quotes   — every tick: `{"type": "quote", "ts", "data": {symbol, bid, ask, ts_event, seq}}`;
+- accounts — per-account events (`services.events`); `data` carries `account_id` and `seq`, so
+  a client that sees a gap asks for a new snapshot;
+- revoked  — the id (jti) of a token just revoked, so relays close its sockets.
+Pub/sub channels are shared by every database of a Redis server, so their names carry a prefix
+(REDIS_CHANNEL_PREFIX, default "fx"): a test run never hears a development system's ticks.
 
-Event types on `fx:accounts`: `order.filled`, `position.changed`, `account.updated` (a booked
-change of balance or exposure), `account.valued` (the engine's live valuation), `margin.call`,
-`stop_out`. Publish only after the database commit.
+Messages are JSON text made by orjson from the body the message's schema dumps
+(schemas/events.py); relays forward them as they are. Publish only after the database commit.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-from decimal import Decimal
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import redis
 
-from config import channel_prefix
+from schemas.events import message_body
+from services.events import AccountEvent
 
 log = logging.getLogger(__name__)
 
-# Pub/sub channels are shared by every database of a Redis server, so their names carry a
-# namespace (REDIS_CHANNEL_PREFIX, default "fx"): the tests use their own, and a test run never
-# hears a development system's ticks on the same server.
-_PREFIX = channel_prefix()
-QUOTES_CHANNEL = f"{_PREFIX}:quotes"
-ACCOUNTS_CHANNEL = f"{_PREFIX}:accounts"
-# A revoked token id (the message is the jti): relays close the sockets opened with it.
-REVOKED_CHANNEL = f"{_PREFIX}:revoked"
 
-ORDER_FILLED = "order.filled"
-POSITION_CHANGED = "position.changed"
-ACCOUNT_UPDATED = "account.updated"
-# The positions engine's live valuation (display only), throttled per account.
-ACCOUNT_VALUED = "account.valued"
-MARGIN_CALL = "margin.call"
-STOP_OUT = "stop_out"
+@dataclass(frozen=True)
+class Channels:
+    """The pub/sub channel names under one prefix."""
+
+    quotes: str
+    accounts: str
+    revoked: str
+
+    @classmethod
+    def with_prefix(cls, prefix: str) -> Channels:
+        """Return the channels of a prefix (REDIS_CHANNEL_PREFIX)."""
+        return cls(f"{prefix}:quotes", f"{prefix}:accounts", f"{prefix}:revoked")
 
 
-def envelope(message_type: str, data: dict[str, Any]) -> dict[str, Any]:
-    """Wrap data in the one message envelope {type, ts (ms), data}."""
-    return {"type": message_type, "ts": int(time.time() * 1000), "data": data}
+def now_ms() -> int:
+    """Return the current time in ms since the epoch (a message's `ts`)."""
+    return int(time.time() * 1000)
 
 
-def _default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    raise TypeError(f"cannot serialise {type(value).__name__}")
+def message(message_type: str, data: Any) -> str:
+    """Return a message's JSON text: the envelope around data dumped by the type's schema."""
+    return orjson.dumps(message_body(message_type, data, now_ms())).decode()
 
 
-def dumps(message: dict[str, Any]) -> str:
-    """Serialise a message: Decimal as strings, datetimes as ISO 8601."""
-    return json.dumps(message, default=_default, separators=(",", ":"))
+class Publisher:
+    """Publishes events on the account channel after a commit."""
 
+    def __init__(self, client: redis.Redis, channels: Channels) -> None:
+        self.client = client
+        self.channels = channels
 
-def account_event(
-    message_type: str, account_id: int, seq: int, payload: dict[str, Any]
-) -> dict[str, Any]:
-    """Build an account-scoped message carrying the account id and its sequence number."""
-    return envelope(message_type, {"account_id": account_id, "seq": seq, **payload})
+    def account_events(self, events: Sequence[AccountEvent]) -> None:
+        """Publish account events; a Redis failure is logged, never raised.
 
+        The booking has committed by now: losing a notification is recoverable (clients resync
+        by sequence number), failing the request after the money moved is not.
+        """
+        if not events:
+            return
+        try:
+            pipe = self.client.pipeline(transaction=False)
+            for event in events:
+                pipe.publish(self.channels.accounts, message(event.kind, event))
+            pipe.execute()
+        except redis.RedisError as exc:
+            log.warning("event=publish_failed channel=%s error=%r", self.channels.accounts, exc)
 
-def publish_account_events(client: redis.Redis, events: list[dict[str, Any]]) -> None:
-    """Publish account events after a commit; a Redis failure is logged, never raised.
-
-    The booking has committed by now: losing a notification is recoverable (clients resync by
-    sequence number), failing the request after the money moved is not.
-    """
-    if not events:
-        return
-    try:
-        pipe = client.pipeline(transaction=False)
-        for event in events:
-            pipe.publish(ACCOUNTS_CHANNEL, dumps(event))
-        pipe.execute()
-    except redis.RedisError as exc:
-        log.warning("event=publish_failed channel=%s error=%r", ACCOUNTS_CHANNEL, exc)
+    def revocation(self, jti: str) -> None:
+        """Tell the relays a token was revoked (they close its sockets)."""
+        self.client.publish(self.channels.revoked, jti)

@@ -11,17 +11,17 @@ import time
 
 import redis
 
-from services.realtime import REVOKED_CHANNEL
+from services.realtime import Channels
 
 PREFIX = "jwt:revoked:"
 
 
-def revoke(client: redis.Redis, jti: str, expires_at: int) -> None:
+def revoke(client: redis.Redis, channels: Channels, jti: str, expires_at: int) -> None:
     """Record a token id as revoked until its expiry, and tell the relays to close its sockets."""
     ttl = max(int(expires_at - time.time()), 1)
     pipe = client.pipeline(transaction=False)
     pipe.set(PREFIX + jti, "1", ex=ttl)
-    pipe.publish(REVOKED_CHANNEL, jti)
+    pipe.publish(channels.revoked, jti)
     pipe.execute()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from argon2 import PasswordHasher
@@ -110,3 +111,35 @@ def authenticate(session: DbSession, username: str, password: str) -> User | Non
 def primary_account(session: DbSession, user_id: int) -> Account | None:
     """Return the user's trading account (one per user for now)."""
     return session.scalar(select(Account).where(Account.user_id == user_id).order_by(Account.id))
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    """A user and their trading account."""
+
+    id: int
+    username: str
+    role: Role
+    account_id: int | None
+    created_at: datetime
+
+
+def user_record(session: DbSession, user_id: int) -> UserRecord | None:
+    """Return the user with their account id, or None."""
+    user = session.get(User, user_id)
+    if user is None:
+        return None
+    account = primary_account(session, user.id)
+    return UserRecord(
+        user.id, user.username, user.role, account.id if account else None, user.created_at
+    )
+
+
+def set_active(session: DbSession, user_id: int, active: bool) -> bool:
+    """Activate or deactivate a user; commit. Return False when there is no such user."""
+    user = session.get(User, user_id)
+    if user is None:
+        return False
+    user.is_active = active
+    session.commit()
+    return True

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 class FeedStep(bootsteps.StartStopStep):
-    """Run marketdata.feed.Feed in this worker when started with --feed."""
+    """Run services.feed.Feed in this worker when started with --feed."""
 
     requires = {"celery.worker.components:Pool"}
 
@@ -30,7 +30,7 @@ class FeedStep(bootsteps.StartStopStep):
 
     def start(self, worker: Any) -> None:
         """Build the feed from the Flask config and start it."""
-        from marketdata.feed import feed_from_config
+        from services.feed import feed_from_config
 
         flask_app = worker.app.flask_app
         self.feed = feed_from_config(flask_app.config)

@@ -21,8 +21,8 @@ from flask import current_app
 from redis.exceptions import LockError
 
 from models import db
-from services.kv import redis_store
 from services.maintenance import cleanup as cleanup_positions
+from tasks.context import redis_client
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ CLEANUP_LOCK = LOCK_PREFIX + "maintenance.cleanup"
 def exclusive(name: str) -> Iterator[bool]:
     """Hold the named Redis lock for the block; yield False (and hold nothing) if it is taken."""
     timeout = int(current_app.config["CELERY_TASK_TIME_LIMIT"])
-    lock = redis_store.client.lock(name, timeout=timeout, blocking=False)
+    lock = redis_client().lock(name, timeout=timeout, blocking=False)
     if not lock.acquire():
         log.info("event=lock_busy lock=%s", name)
         yield False

@@ -15,18 +15,14 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from celery import shared_task
-from flask import current_app
 
 from models import db
-from services.kv import redis_store
-from services.orders import Collaborators
-from services.quotes import QuoteStore
 from services.risk import stop_out as stop_out_account
 from services.risk import stop_out_all, sweep_margin
+from tasks.context import collaborators, level
 from tasks.maintenance import LOCK_PREFIX, exclusive
 
 log = logging.getLogger(__name__)
@@ -34,28 +30,14 @@ log = logging.getLogger(__name__)
 SWEEP_LOCK = LOCK_PREFIX + "margin.sweep"
 
 
-def collaborators() -> Collaborators:
-    """Return the order collaborators on this process's Redis connection."""
-    client = redis_store.client
-    return Collaborators(
-        quotes=QuoteStore(client),
-        publisher=client,
-        enforce_sessions=bool(current_app.config["ENFORCE_MARKET_HOURS"]),
-    )
-
-
-def _level(name: str) -> Decimal:
-    return Decimal(str(current_app.config[name]))
-
-
 def run_sweep() -> dict[str, Any]:
     """Sweep every account, then stop out those due; return what was found and closed."""
     deps = collaborators()
-    stop_out_level = _level("STOP_OUT_LEVEL")
+    stop_out_level = level("STOP_OUT_LEVEL")
     found = sweep_margin(
-        db.session, deps, _level("MARGIN_CALL_LEVEL"), stop_out_level, datetime.now(UTC)
+        db.session, deps, level("MARGIN_CALL_LEVEL"), stop_out_level, datetime.now(UTC)
     )
-    closed = stop_out_all(db.session, deps, found.stop_out, stop_out_level, datetime.now(UTC))
+    closed = stop_out_all(deps, found.stop_out, stop_out_level, datetime.now(UTC))
     return {**asdict(found), "closed": {str(k): v for k, v in closed.items()}}
 
 
@@ -78,7 +60,7 @@ def sweep() -> dict[str, Any]:
 def stop_out(account_id: int) -> list[int]:
     """Stop out one account if it is (still) at or below the stop-out level."""
     closed = stop_out_account(
-        db.session, collaborators(), account_id, _level("STOP_OUT_LEVEL"), datetime.now(UTC)
+        collaborators(), account_id, level("STOP_OUT_LEVEL"), datetime.now(UTC)
     )
     log.info("event=margin_stop_out account_id=%s closed=%s", account_id, closed)
     return closed

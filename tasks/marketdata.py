@@ -6,8 +6,8 @@ import logging
 
 from celery import shared_task
 
-from marketdata.feed import heartbeat_age_seconds
-from services.kv import redis_store
+from services.feed import heartbeat_age_seconds
+from tasks.context import redis_client
 
 log = logging.getLogger(__name__)
 
@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 @shared_task(name="marketdata.feed_watchdog")
 def feed_watchdog() -> str:
     """Log an alert when the feed's heartbeat is missing; return the state seen."""
-    age = heartbeat_age_seconds(redis_store.client)
+    age = heartbeat_age_seconds(redis_client())
     if age is None:
         log.error("event=alert alert=feed_heartbeat_missing")
         return "missing"

@@ -10,9 +10,6 @@ touch those databases themselves:
 from __future__ import annotations
 
 import os
-
-# Before anything imports services.realtime: the tests publish on channels of their own.
-os.environ.setdefault("REDIS_CHANNEL_PREFIX", "fxtest")
 import subprocess
 from collections.abc import Iterator
 from typing import Any
@@ -112,6 +109,14 @@ def runner(app: Flask) -> Any:
 def redis_client(app: Flask) -> redis_lib.Redis:
     """A client of the test Redis."""
     return redis_lib.Redis.from_url(app.config["REDIS_URL"], decode_responses=True)
+
+
+@pytest.fixture
+def channels(app: Flask) -> Any:
+    """The pub/sub channels of the app under test (REDIS_CHANNEL_PREFIX, fxtest by default)."""
+    from services.realtime import Channels
+
+    return Channels.with_prefix(app.config["REDIS_CHANNEL_PREFIX"])
 
 
 @pytest.fixture

@@ -7,7 +7,12 @@ from decimal import Decimal
 
 import redis
 
+from config import TestingConfig
 from services.quotes import QuoteStore, RawQuote
+from services.realtime import Channels
+
+# The channels of the test configuration (REDIS_CHANNEL_PREFIX, fxtest by default).
+CHANNELS = Channels.with_prefix(TestingConfig.REDIS_CHANNEL_PREFIX)
 
 # Raw mid prices; the spread is one pip either side of these.
 MIDS = {
@@ -29,7 +34,7 @@ def put_quote(
     """Store a raw quote of the given age, as the feed would."""
     at = datetime.now(UTC) - age
     quote = RawQuote(symbol, Decimal(bid), Decimal(ask), at, at, seq)
-    QuoteStore(client).store_tick(quote)
+    QuoteStore(client).store_tick(quote, CHANNELS.quotes)
     return quote
 
 

@@ -21,14 +21,17 @@ from decimal import Decimal
 from typing import Any
 
 import redis
+from flask import current_app
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
 from domain.positions import Side
-from models import Account, LedgerKind, User, db
+from domain.records import LedgerKind
+from models import User, db
+from schemas.account import AccountSchema
 from services.accounts import account_summary, adjust_balance
-from services.orders import Collaborators, OrderRequest, place_market_order
-from services.quotes import QuoteStore
+from services.booking import Collaborators, collaborators_from
+from services.orders import OrderRequest, place_market_order
 from services.users import primary_account
 from tests.helpers import register
 from tests.invariants import account_balance
@@ -52,7 +55,9 @@ def put_prices(client: redis.Redis, mids: dict[str, str], age: timedelta = timed
 
 
 def collaborators(client: redis.Redis) -> Collaborators:
-    return Collaborators(QuoteStore(client), client, enforce_sessions=False)
+    """The booking collaborators of the test app (needs an app context), sessions not enforced."""
+    config = {**current_app.config, "ENFORCE_MARKET_HOURS": False}
+    return collaborators_from(config, db.engine, client)
 
 
 def new_account(client: FlaskClient) -> int:
@@ -69,21 +74,19 @@ def new_account(client: FlaskClient) -> int:
 
 def open_position(deps: Collaborators, account_id: int, symbol: str, side: Side, lots: str) -> int:
     request = OrderRequest(account_id, symbol, side, Decimal(lots))
-    position_id: int = place_market_order(db.session, deps, request, now())["position"]["id"]
-    return position_id
+    return place_market_order(deps, request, now()).position.id
 
 
 def withdraw_to(deps: Collaborators, account_id: int, balance: str) -> None:
     amount = account_balance(account_id) - Decimal(balance)
     adjust_balance(
-        db.session, deps.quotes, deps.publisher, account_id, LedgerKind.WITHDRAWAL, amount,
-        "test withdrawal", 0, now(),
-    )  # fmt: skip
+        db.session, deps, account_id, LedgerKind.WITHDRAWAL, amount, "test withdrawal", 0
+    )
 
 
 def stop_out_account(client: FlaskClient, deps: Collaborators) -> dict[str, int]:
     """Build the account of the module docstring at the opening prices; return its ids."""
-    put_prices(deps.publisher, OPEN)
+    put_prices(deps.publisher.client, OPEN)
     account_id = new_account(client)
     ids = {
         "account": account_id,
@@ -116,8 +119,6 @@ def snapshot() -> dict[str, list[Any]]:
 
 
 def summary(deps: Collaborators, account_id: int) -> dict[str, Any]:
-    account = db.session.get(Account, account_id)
-    assert account is not None
-    body = account_summary(db.session, account, deps.quotes)
-    db.session.rollback()
+    """Return the account as GET /api/account shows it."""
+    body: dict[str, Any] = AccountSchema().dump(account_summary(deps.sql, deps.quotes, account_id))
     return body

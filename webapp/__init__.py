@@ -106,7 +106,7 @@ def _register_blueprints(app: Flask) -> None:
         orders,
         positions,
         realtime,
-        seed,
+        sim_fill,
         symbols,
     )
     from webapp.extensions import api
@@ -122,7 +122,7 @@ def _register_blueprints(app: Flask) -> None:
         market,
         margin,
         admin,
-        seed,
+        sim_fill,
         realtime,
     )
     for module in modules:

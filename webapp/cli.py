@@ -7,7 +7,6 @@ two decimal places.
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -17,12 +16,11 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from domain.errors import DomainError
-from models import LedgerKind, Role, User, db
+from domain.records import LedgerKind
+from models import Role, User, db
 from services import users
 from services.accounts import adjust_balance
-from services.kv import redis_store
-from services.present import money
-from services.quotes import QuoteStore
+from webapp.context import collaborators
 
 CREDENTIALS_FILE = Path(__file__).resolve().parent.parent / "var" / "demo-credentials.txt"
 
@@ -106,17 +104,21 @@ def add_capital(username: str, amount: Decimal, reason: str) -> None:
     account = users.primary_account(db.session, user.id) if user is not None else None
     if account is None:
         raise click.ClickException(f"no user {username!r} with a trading account")
-    client = redis_store.client
     try:
         entry = adjust_balance(
-            db.session, QuoteStore(client), client, account.id, LedgerKind.DEPOSIT, amount,
-            reason.strip(), CLI_ACTOR_ID, datetime.now(UTC),
-        )  # fmt: skip
+            db.session,
+            collaborators(),
+            account.id,
+            LedgerKind.DEPOSIT,
+            amount,
+            reason.strip(),
+            CLI_ACTOR_ID,
+        ).entry
     except DomainError as error:
         raise click.ClickException(str(error)) from error
     click.echo(
-        f"deposited {money(amount)} {account.currency} into account {account.id} "
-        f"({user.username if user else username}): balance {money(entry.balance_after)}, "
+        f"deposited {amount:.2f} {account.currency} into account {account.id} "
+        f"({user.username if user else username}): balance {entry.balance_after:.2f}, "
         f"txn_seq {entry.txn_seq}"
     )
 

@@ -1,18 +1,18 @@
-"""What views hand to services: the caller's account, the quote store, the clock."""
+"""What views hand to services: the caller's account, the collaborators, the clock."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from flask import current_app
-from flask_jwt_extended import current_user
+from sqlalchemy import Engine
 
-from models import Account, db
-from services.kv import redis_store
-from services.orders import Collaborators
+from models import db
+from services.booking import Collaborators, collaborators_from
 from services.quotes import QuoteStore
-from services.users import primary_account
+from webapp.auth import principal
 from webapp.errors import ApiError
+from webapp.extensions import redis_store
 
 
 def now() -> datetime:
@@ -20,23 +20,29 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def current_account() -> Account:
-    """Return the authenticated user's account (every query is scoped by it)."""
-    account = primary_account(db.session, current_user.id)
-    if account is None:
+def current_account_id() -> int:
+    """Return the authenticated user's account id (every query is scoped by it)."""
+    account_id = principal().account_id
+    if account_id is None:
         raise ApiError(404, "ACCOUNT_NOT_FOUND", "this user has no trading account")
-    return account
+    return account_id
+
+
+def sql() -> Engine:
+    """Return the app's database engine."""
+    return db.engine
 
 
 def quote_store() -> QuoteStore:
     """Return the quote store on this process's Redis connection."""
-    return QuoteStore(redis_store.client)
+    return collaborators().quotes
 
 
 def collaborators() -> Collaborators:
-    """Return what an order needs besides the session."""
-    return Collaborators(
-        quotes=quote_store(),
-        publisher=redis_store.client,
-        enforce_sessions=current_app.config["ENFORCE_MARKET_HOURS"],
-    )
+    """Return what a booking needs (built once per app)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    found: Collaborators | None = app.extensions.get("collaborators")
+    if found is None:
+        found = collaborators_from(app.config, db.engine, redis_store.client)
+        app.extensions["collaborators"] = found
+    return found

@@ -1,4 +1,4 @@
-"""One error shape for every failure, and the one table from domain errors to HTTP.
+"""One error shape for every failure; domain errors answer per the table in schemas/errors.py.
 
 Every error response is JSON:
     {"code": 422, "status": "Unprocessable Entity", "message": "...",
@@ -16,7 +16,11 @@ from typing import Any
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from schemas.common import ApiErrorSchema
+from schemas.errors import status_and_code
+
 log = logging.getLogger(__name__)
+ERROR_BODY = ApiErrorSchema()
 
 # HTTP status -> the error_code of a failure that has no more specific one.
 GENERIC_CODES = {
@@ -60,15 +64,15 @@ def error_response(
     errors: dict[str, Any] | None = None,
 ) -> Response:
     """Build the one error JSON response."""
-    body: dict[str, Any] = {
+    error = {
         "code": status,
         "status": HTTPStatus(status).phrase,
         "message": message,
         "error_code": error_code or GENERIC_CODES.get(status, "ERROR"),
     }
     if errors:
-        body["errors"] = errors
-    response = jsonify(body)
+        error["errors"] = errors
+    response = jsonify(ERROR_BODY.dump(error))
     response.status_code = status
     return response
 
@@ -128,7 +132,7 @@ def register_error_handlers(app: Flask) -> None:
     from sqlalchemy.exc import OperationalError
 
     from domain.errors import DomainError
-    from services.accounts import AccountNotFound
+    from services.booking import AccountNotFound
 
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
@@ -140,33 +144,10 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(Exception, handle_unexpected)
 
 
-def _domain_table() -> dict[type[Exception], tuple[int, str]]:
-    """Map each domain error class to its HTTP status and stable error_code (the one table)."""
-    from domain import errors as e
-
-    return {
-        e.UnknownSymbol: (422, "UNKNOWN_SYMBOL"),
-        e.InvalidLots: (422, "INVALID_LOTS"),
-        e.MarketClosed: (409, "MARKET_CLOSED"),
-        e.PriceStale: (409, "PRICE_STALE"),
-        e.InsufficientMargin: (409, "INSUFFICIENT_MARGIN"),
-        e.PriceBoundExceeded: (409, "PRICE_BOUND_EXCEEDED"),
-        e.NoConversionRate: (503, "NO_CONVERSION_RATE"),
-        e.AccountDisabled: (403, "ACCOUNT_DISABLED"),
-        e.DuplicateClientOrderId: (409, "DUPLICATE_CLIENT_ORDER_ID"),
-        e.PositionNotFound: (404, "POSITION_NOT_FOUND"),
-        e.InsufficientFunds: (409, "INSUFFICIENT_FUNDS"),
-        e.InvalidAmount: (422, "INVALID_AMOUNT"),
-    }
-
-
 def handle_domain_error(exc: Exception) -> Response:
     """Render a domain error with its status and error_code from the table."""
-    for cls in type(exc).__mro__:
-        if cls in DOMAIN_ERRORS:
-            status, error_code = DOMAIN_ERRORS[cls]
-            return error_response(status, str(exc), error_code)
-    return handle_unexpected(exc)
-
-
-DOMAIN_ERRORS = _domain_table()
+    found = status_and_code(exc)
+    if found is None:
+        return handle_unexpected(exc)
+    status, error_code = found
+    return error_response(status, str(exc), error_code)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import request
+from typing import Any
+
+import redis
+from flask import current_app, request
 from flask_cors import CORS
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
@@ -12,7 +15,25 @@ from flask_smorest import Api
 from flask_sock import Sock
 
 from models import db
-from services.kv import redis_store
+from services.redis_client import connect
+
+
+class RedisStore:
+    """A Flask extension: each app gets one Redis client (one pool), built from its REDIS_URL.
+
+    Workers (tasks) take the same client from `app.extensions["redis"]` (tasks.context).
+    """
+
+    def init_app(self, app: Any) -> None:
+        """Build the app's client and register it in app.extensions."""
+        app.extensions["redis"] = connect(app.config["REDIS_URL"])
+
+    @property
+    def client(self) -> redis.Redis:
+        """Return the current app's client."""
+        client: redis.Redis = current_app.extensions["redis"]
+        return client
+
 
 migrate = Migrate()
 jwt = JWTManager()
@@ -20,6 +41,7 @@ cors = CORS()
 api = Api()
 sock = Sock()
 limiter = Limiter(key_func=get_remote_address)
+redis_store = RedisStore()
 
 
 def username_key() -> str:

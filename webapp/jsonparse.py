@@ -5,7 +5,10 @@ keys, and turns every fraction into a float. Request bodies here are parsed so t
 - fractions become Decimal (never float), so `0.1` stays exactly 0.1;
 - NaN / Infinity / -Infinity are refused;
 - an object with the same key twice is refused.
-Responses serialise Decimal as a string, so money and prices travel as decimal strings.
+Responses are written by orjson, the one JSON writer of the web process and the publishers:
+their bodies come from schemas that already turned every Decimal into a decimal string, and any
+Decimal left is written as a string too. orjson does not parse requests: it reads fractions as
+binary floats, so a body would lose exactness before any check could see it.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from flask.json.provider import DefaultJSONProvider
 
 
@@ -63,11 +67,21 @@ def strict_loads(data: str | bytes) -> Any:
         raise StrictJSONError(str(exc)) from exc
 
 
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
 class StrictJSONProvider(DefaultJSONProvider):
-    """Flask's JSON provider with strict parsing; Decimal is dumped as a string already."""
+    """Flask's JSON provider: strict parsing, orjson writing (see the module docstring)."""
 
     sort_keys = False
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         """Parse strictly (see the module docstring)."""
         return strict_loads(s)
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        """Write JSON with orjson (Decimal as a string)."""
+        return orjson.dumps(obj, default=_default).decode()

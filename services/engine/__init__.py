@@ -32,13 +32,12 @@ from typing import Any
 import redis
 from sqlalchemy import Engine
 
-from services.engine.events import ACCOUNT_VALUED
 from services.engine.loop import STOP_OUT_TASK, EngineSettings, Enqueue, PositionsEngine
 from services.engine.revalue import Levels
-from services.kv import connect
+from services.realtime import Channels
+from services.redis_client import connect
 
 __all__ = [
-    "ACCOUNT_VALUED",
     "STOP_OUT_TASK",
     "EngineSettings",
     "Levels",
@@ -50,7 +49,8 @@ __all__ = [
 def settings_from_config(config: Mapping[str, Any]) -> EngineSettings:
     """Return the engine settings of an app config (margin levels are percentages)."""
     levels = Levels(float(config["MARGIN_CALL_LEVEL"]), float(config["STOP_OUT_LEVEL"]))
-    return EngineSettings(levels=levels)
+    channels = Channels.with_prefix(str(config["REDIS_CHANNEL_PREFIX"]))
+    return EngineSettings(levels=levels, channels=channels)
 
 
 def engine_from_config(

@@ -7,6 +7,7 @@ Layout (float64 for display-only valuation, never for booking):
   number of its positions that cannot be valued yet (no quote or no conversion rate), its margin
   state (0 OK, 1 margin call, 2 stop out), whether a valuation is waiting to be published, and
   when it was last published and last sent to stop out.
+- ``PositionBook``: the accounts and one ``SymbolBook`` per symbol held.
 - ``SymbolBook``: one row per open position in one symbol (netting: at most one per account, so
   account indices in a book are unique and fancy-index updates never collide). Columns: account
   index, signed units (lots x contract size, negative when short), average price, margin in the
@@ -21,6 +22,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from domain.instruments import INSTRUMENTS
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -195,3 +198,20 @@ class SymbolBook(Columns):
         self.size = 0
         self.rows.clear()
         self.all_valued = True
+
+
+class PositionBook:
+    """Every followed account and the open positions of every symbol."""
+
+    def __init__(self) -> None:
+        self.accounts = Accounts()
+        self.symbols: dict[str, SymbolBook] = {}
+
+    def symbol_book(self, symbol: str) -> SymbolBook:
+        """Return the book of a symbol, creating an empty one when new."""
+        book = self.symbols.get(symbol)
+        if book is None:
+            instrument = INSTRUMENTS[symbol]
+            book = SymbolBook(symbol, instrument.base_currency, instrument.quote_currency)
+            self.symbols[symbol] = book
+        return book

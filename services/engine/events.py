@@ -1,36 +1,36 @@
-"""The engine's events on `fx:accounts`: throttled live valuations and margin calls.
+"""The engine's events on the accounts channel: throttled live valuations and margin calls.
 
-Shapes (the envelope of services.realtime, `data` carrying `account_id` and the account's `seq`):
-- `account.valued`: {account_id, seq, currency, balance, equity, unrealized_pnl, used_margin,
-  free_margin, margin_level, margin_state} as decimal strings (margin_level null with no margin
-  used). Unrealised PnL and used margin are rounded to the currency's minor unit before equity,
-  free margin and level are derived, as domain.margin.value_account does; values are computed in
-  float64 and are a display, never booked.
+- `account.valued`: the account's currency, balance, equity, unrealised PnL, used and free margin,
+  margin level (null with no margin used) and margin state. Unrealised PnL and used margin are
+  rounded to the currency's minor unit before equity, free margin and level are derived, as
+  domain.margin.value_account does; values are computed in float64 and are a display, never
+  booked (they are rounded to the cent as Decimals for the schema that writes them).
 - `margin.call`: the same fields plus `margin_call_level` and `stop_out_level`.
 Valuations are conflated per account: at most one per `interval` seconds, the latest state wins.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 
 from domain.conversion import minor_unit_digits
-from services import realtime
+from domain.risk import MarginState
 from services.engine.book import Accounts
 from services.engine.revalue import Levels
-from services.realtime import ACCOUNT_VALUED
+from services.events import AccountValued, MarginCalled
 
-STATE_NAMES = ("OK", "MARGIN_CALL", "STOP_OUT")
-
-
-def _money(value: float, digits: int) -> str:
-    return f"{round(value, digits):.2f}"
+STATES = (MarginState.OK, MarginState.MARGIN_CALL, MarginState.STOP_OUT)
 
 
-def valuation(accounts: Accounts, row: int) -> dict[str, Any]:
-    """Return the live valuation of an account row as decimal strings."""
+def _cents(value: float, digits: int = 2) -> Decimal:
+    return Decimal(f"{round(value, digits):.2f}")
+
+
+def _figures(accounts: Accounts, row: int) -> dict[str, Any]:
+    """Return the live valuation of an account row (display figures, rounded to the cent)."""
     currency = accounts.currencies[int(accounts.currency[row])]
     digits = minor_unit_digits(currency)
     balance = float(accounts.balance[row])
@@ -38,23 +38,25 @@ def valuation(accounts: Accounts, row: int) -> dict[str, Any]:
     used = round(float(accounts.margin[row]), digits)
     equity = balance + unrealized
     return {
+        "account_id": int(accounts.id[row]),
+        "seq": int(accounts.seq[row]),
         "currency": currency,
-        "balance": _money(balance, 2),
-        "equity": _money(equity, 2),
-        "unrealized_pnl": _money(unrealized, digits),
-        "used_margin": _money(used, digits),
-        "free_margin": _money(equity - used, 2),
-        "margin_level": None if used <= 0 else f"{equity / used * 100:.2f}",
-        "margin_state": STATE_NAMES[int(accounts.state[row])],
+        "balance": _cents(balance),
+        "equity": _cents(equity),
+        "unrealized_pnl": _cents(unrealized, digits),
+        "used_margin": _cents(used, digits),
+        "free_margin": _cents(equity - used),
+        "margin_level": None if used <= 0 else Decimal(f"{equity / used * 100:.2f}"),
+        "margin_state": STATES[int(accounts.state[row])],
     }
 
 
-def _event(kind: str, accounts: Accounts, row: int, extra: dict[str, Any]) -> dict[str, Any]:
-    account_id, seq = int(accounts.id[row]), int(accounts.seq[row])
-    return realtime.account_event(kind, account_id, seq, {**valuation(accounts, row), **extra})
+def valuation(accounts: Accounts, row: int) -> AccountValued:
+    """Return the live valuation of an account row."""
+    return AccountValued(**_figures(accounts, row))
 
 
-def due_valuations(accounts: Accounts, now: float, interval: float) -> list[dict[str, Any]]:
+def due_valuations(accounts: Accounts, now: float, interval: float) -> list[AccountValued]:
     """Return `account.valued` events of changed accounts not published within `interval`."""
     n = accounts.size
     ready = np.flatnonzero(
@@ -62,19 +64,19 @@ def due_valuations(accounts: Accounts, now: float, interval: float) -> list[dict
         & (accounts.missing[:n] == 0)
         & (accounts.last_published[:n] <= now - interval)
     )
-    events = [_event(ACCOUNT_VALUED, accounts, int(row), {}) for row in ready]
+    events = [valuation(accounts, int(row)) for row in ready]
     accounts.dirty[ready] = False
     accounts.last_published[ready] = now
     return events
 
 
-def margin_calls(accounts: Accounts, rows: np.ndarray, levels: Levels) -> list[dict[str, Any]]:
+def margin_calls(accounts: Accounts, rows: np.ndarray, levels: Levels) -> list[MarginCalled]:
     """Return `margin.call` events of account rows that just crossed the margin-call level."""
-    extra = {
-        "margin_call_level": f"{levels.margin_call:.2f}",
-        "stop_out_level": f"{levels.stop_out:.2f}",
-    }
-    return [_event(realtime.MARGIN_CALL, accounts, int(row), extra) for row in rows]
+    call, stop = Decimal(str(levels.margin_call)), Decimal(str(levels.stop_out))
+    return [
+        MarginCalled(**_figures(accounts, int(row)), margin_call_level=call, stop_out_level=stop)
+        for row in rows
+    ]
 
 
 def due_stop_outs(accounts: Accounts, rows: np.ndarray, now: float, cooldown: float) -> list[int]:

@@ -15,8 +15,10 @@ from sqlalchemy import Connection, Select, select
 
 from domain.instruments import INSTRUMENTS
 from domain.margin import effective_leverage
-from models import Account, Position, PositionStatus
-from services.engine.book import OK, Accounts, SymbolBook
+from domain.positions import PositionState
+from domain.records import PositionStatus
+from models import Account, Position
+from services.engine.book import OK, PositionBook
 
 log = logging.getLogger(__name__)
 
@@ -31,74 +33,59 @@ def _query(account_id: int | None) -> Select:
     return query.outerjoin(Position, joined).where(Account.id == account_id)
 
 
-class Book:
-    """Accounts and the open positions of every symbol, loaded from PostgreSQL."""
+def load_all(book: PositionBook, connection: Connection) -> set[str]:
+    """Replace the whole book with every open position; return the symbols held."""
+    rows = connection.execute(_query(None)).all()
+    accounts = book.accounts
+    n = accounts.size
+    had_positions = accounts.margin[:n] != 0
+    for symbol_book in book.symbols.values():
+        symbol_book.reset()
+    accounts.pnl[:n] = 0.0
+    accounts.margin[:n] = 0.0
+    accounts.missing[:n] = 0
+    for row in rows:
+        _add(book, row)
+    # Every position just added is unvalued, so missing == 0 means the account holds none:
+    # it is OK, and if it held positions before it gets one last valuation published.
+    empty = accounts.missing[:n] == 0
+    accounts.state[:n][empty] = OK
+    accounts.dirty[:n] |= empty & had_positions
+    return {row.symbol for row in rows if row.symbol in INSTRUMENTS}
 
-    def __init__(self) -> None:
-        self.accounts = Accounts()
-        self.symbols: dict[str, SymbolBook] = {}
 
-    def symbol_book(self, symbol: str) -> SymbolBook:
-        """Return the book of a symbol, creating an empty one when new."""
-        book = self.symbols.get(symbol)
-        if book is None:
-            instrument = INSTRUMENTS[symbol]
-            book = SymbolBook(symbol, instrument.base_currency, instrument.quote_currency)
-            self.symbols[symbol] = book
-        return book
+def load_account(book: PositionBook, connection: Connection, account_id: int) -> set[str]:
+    """Reload one account's balance and open positions; return the symbols it holds."""
+    rows = connection.execute(_query(account_id)).all()
+    accounts = book.accounts
+    followed = account_id in accounts.rows
+    if not rows or (not followed and rows[0].symbol is None):
+        return set()
+    first = rows[0]
+    row = accounts.upsert(account_id, float(first.balance), first.currency, int(first.txn_seq))
+    for symbol_book in book.symbols.values():
+        symbol_book.remove(accounts, row)
+    accounts.clear_positions(row)
+    accounts.dirty[row] = True
+    held = [r for r in rows if r.symbol is not None]
+    if not held:
+        accounts.state[row] = OK
+    for position in held:
+        _add(book, position)
+    return {r.symbol for r in held if r.symbol in INSTRUMENTS}
 
-    def load_all(self, connection: Connection) -> set[str]:
-        """Replace the whole book with every open position; return the symbols held."""
-        rows = connection.execute(_query(None)).all()
-        accounts = self.accounts
-        n = accounts.size
-        had_positions = accounts.margin[:n] != 0
-        for book in self.symbols.values():
-            book.reset()
-        accounts.pnl[:n] = 0.0
-        accounts.margin[:n] = 0.0
-        accounts.missing[:n] = 0
-        for row in rows:
-            self._add(row)
-        # Every position just added is unvalued, so missing == 0 means the account holds none:
-        # it is OK, and if it held positions before it gets one last valuation published.
-        empty = accounts.missing[:n] == 0
-        accounts.state[:n][empty] = OK
-        accounts.dirty[:n] |= empty & had_positions
-        return {row.symbol for row in rows if row.symbol in INSTRUMENTS}
 
-    def load_account(self, connection: Connection, account_id: int) -> set[str]:
-        """Reload one account's balance and open positions; return the symbols it holds."""
-        rows = connection.execute(_query(account_id)).all()
-        followed = account_id in self.accounts.rows
-        if not rows or (not followed and rows[0].symbol is None):
-            return set()
-        first = rows[0]
-        row = self.accounts.upsert(
-            account_id, float(first.balance), first.currency, int(first.txn_seq)
-        )
-        for book in self.symbols.values():
-            book.remove(self.accounts, row)
-        self.accounts.clear_positions(row)
-        self.accounts.dirty[row] = True
-        held = [r for r in rows if r.symbol is not None]
-        if not held:
-            self.accounts.state[row] = OK
-        for position in held:
-            self._add(position)
-        return {r.symbol for r in held if r.symbol in INSTRUMENTS}
-
-    def _add(self, row: Any) -> None:
-        """Add one (account, position) row of the load query."""
-        accounts = self.accounts
-        account_row = accounts.upsert(int(row.id), float(row.balance), row.currency, row.txn_seq)
-        instrument = INSTRUMENTS.get(row.symbol)
-        if instrument is None:
-            log.warning("event=engine_unknown_symbol symbol=%s account_id=%s", row.symbol, row.id)
-            return
-        sign = 1 if row.side == "BUY" else -1
-        units: Decimal = row.lots * instrument.contract_size
-        leverage = effective_leverage(instrument, int(row.leverage))
-        margin_base = float(units / leverage)
-        book = self.symbol_book(row.symbol)
-        book.add(accounts, account_row, float(units * sign), float(row.avg_price), margin_base)
+def _add(book: PositionBook, row: Any) -> None:
+    """Add one (account, position) row of the load query."""
+    accounts = book.accounts
+    account_row = accounts.upsert(int(row.id), float(row.balance), row.currency, row.txn_seq)
+    instrument = INSTRUMENTS.get(row.symbol)
+    if instrument is None:
+        log.warning("event=engine_unknown_symbol symbol=%s account_id=%s", row.symbol, row.id)
+        return
+    state = PositionState.of(row.symbol, row.side, row.lots, row.avg_price)
+    units: Decimal = state.signed_lots * instrument.contract_size
+    leverage = effective_leverage(instrument, int(row.leverage))
+    margin_base = float(abs(units) / leverage)
+    symbol_book = book.symbol_book(row.symbol)
+    symbol_book.add(accounts, account_row, float(units), float(row.avg_price), margin_base)

@@ -17,11 +17,13 @@ from typing import Any
 import redis
 from sqlalchemy import Engine
 
-from services import realtime
+from schemas import events as kinds
 from services.engine import events
-from services.engine.loader import Book
+from services.engine.book import PositionBook
+from services.engine.loader import load_account, load_all
 from services.engine.revalue import Levels, Revaluation, conversion_factors, revalue
 from services.quotes import QuoteStore
+from services.realtime import Channels, Publisher
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,7 @@ class EngineSettings:
     """Thresholds and timings of the engine."""
 
     levels: Levels
+    channels: Channels
     publish_interval: float = 0.25
     stop_out_cooldown: float = 5.0
     reload_interval: float = 60.0
@@ -49,7 +52,8 @@ class PositionsEngine:
         self, sql: Engine, client: redis.Redis, enqueue: Enqueue, settings: EngineSettings
     ) -> None:
         self._sql, self._redis, self._enqueue, self.settings = sql, client, enqueue, settings
-        self.book = Book()
+        self._publisher = Publisher(client, settings.channels)
+        self.book = PositionBook()
         self.ready = threading.Event()
         self._stop = threading.Event()
         self._reconnected = threading.Event()
@@ -83,7 +87,8 @@ class PositionsEngine:
     def _session(self) -> None:
         pubsub = self._redis.pubsub()
         try:
-            pubsub.subscribe(realtime.QUOTES_CHANNEL, realtime.ACCOUNTS_CHANNEL)
+            channels = self.settings.channels
+            pubsub.subscribe(channels.quotes, channels.accounts)
             self._await_subscribed(pubsub)
             assert pubsub.connection is not None
             pubsub.connection.register_connect_callback(self._on_reconnect)
@@ -112,7 +117,7 @@ class PositionsEngine:
         """Load every open position and the latest quotes, then revalue every symbol."""
         self._reconnected.clear()
         with self._sql.connect() as connection:
-            symbols = self.book.load_all(connection)
+            symbols = load_all(self.book, connection)
         for symbol, quote in QuoteStore(self._redis).client_quotes().items():
             self._remember(symbol, quote.bid, quote.ask)
         for symbol in symbols:
@@ -125,7 +130,7 @@ class PositionsEngine:
         symbols: set[str] = set()
         with self._sql.connect() as connection:
             for account_id in account_ids:
-                symbols |= self.book.load_account(connection, account_id)
+                symbols |= load_account(self.book, connection, account_id)
         for symbol in symbols:
             self._revalue(symbol)
 
@@ -156,7 +161,7 @@ class PositionsEngine:
         """Publish margin calls now and enqueue stop outs (at most once per cooldown)."""
         accounts, now = self.book.accounts, time.monotonic()
         calls = events.margin_calls(accounts, result.margin_calls, self.settings.levels)
-        realtime.publish_account_events(self._redis, calls)
+        self._publisher.account_events(calls)
         cooldown = self.settings.stop_out_cooldown
         for account_id in events.due_stop_outs(accounts, result.stop_outs, now, cooldown):
             log.warning("event=engine_stop_out account_id=%d", account_id)
@@ -185,7 +190,7 @@ class PositionsEngine:
         try:
             body = parse_message(message["data"])
             data = body["data"]
-            if message["channel"] == realtime.QUOTES_CHANNEL:
+            if message["channel"] == self.settings.channels.quotes:
                 quotes[str(data["symbol"])] = data
             elif self._needs_reload(str(body["type"]), int(data["account_id"]), int(data["seq"])):
                 reloads.add(int(data["account_id"]))
@@ -194,11 +199,11 @@ class PositionsEngine:
 
     def _needs_reload(self, kind: str, account_id: int, seq: int) -> bool:
         """Return whether an account event shows a change (or a gap) not loaded yet."""
-        if kind in (events.ACCOUNT_VALUED, realtime.MARGIN_CALL):
+        if kind in (kinds.ACCOUNT_VALUED, kinds.MARGIN_CALL):
             return False  # our own
         row = self.book.accounts.rows.get(account_id)
         known = -1 if row is None else int(self.book.accounts.seq[row])
-        return kind == realtime.STOP_OUT or seq > known
+        return kind == kinds.STOP_OUT or seq > known
 
     def _housekeeping(self) -> None:
         """Publish due valuations; reload everything after a reconnect or periodically."""
@@ -209,7 +214,7 @@ class PositionsEngine:
             return
         self._next_flush = now + FLUSH_EVERY_S
         valued = events.due_valuations(self.book.accounts, now, self.settings.publish_interval)
-        realtime.publish_account_events(self._redis, valued)
+        self._publisher.account_events(valued)
 
 
 def parse_message(raw: str | bytes) -> dict[str, Any]:

@@ -22,18 +22,20 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
+from domain.records import LedgerKind
 from marketdata.alltick.ws_client import StreamSettings
-from marketdata.feed import Feed
 from marketdata.simulator import Simulator, SimulatorConfig
 from marketdata.simulator.control_client import ControlClient
-from models import LedgerKind, db
+from models import db
 from services.accounts import adjust_balance
 from services.engine import engine_from_config
-from services.kv import redis_store
+from services.feed import Feed
 from services.quotes import QuoteStore
 from tests.helpers import new_trader
 from tests.invariants import assert_ledger_invariants
 from tests.processes import poll
+from tests.quotes import CHANNELS
+from tests.scenarios import collaborators
 
 OPEN = {"EURUSD": "1.10000", "GBPUSD": "1.30000", "AUDUSD": "0.66000"}
 CRASH = {"EURUSD": "1.08000", "GBPUSD": "1.29000", "AUDUSD": "0.66300"}
@@ -46,7 +48,7 @@ def market(app: Flask) -> Iterator[ControlClient]:
     sim = Simulator(SimulatorConfig(port=0, tick_rate_scale=8.0))
     sim.start_in_thread()
     feed = Feed(redis.Redis.from_url(app.config["REDIS_URL"], decode_responses=True),
-                sim.ws_url(), "sim-token", settings=FAST)  # fmt: skip
+                sim.ws_url(), "sim-token", CHANNELS, settings=FAST)  # fmt: skip
     feed.start()
     yield ControlClient(sim.control_url)
     feed.stop()
@@ -81,16 +83,10 @@ def open_book(app: Flask, client: FlaskClient) -> dict[str, Any]:
         balance = Decimal(
             client.get("/api/account", headers=trader["headers"]).get_json()["balance"]
         )
-        store = QuoteStore(redis_store.client)
-        adjust_balance(db.session, store, redis_store.client, trader["account_id"],
-                       LedgerKind.WITHDRAWAL, balance - 4000, "e2e setup", 0, _now())  # fmt: skip
+        deps = collaborators(app.extensions["redis"])
+        adjust_balance(db.session, deps, trader["account_id"], LedgerKind.WITHDRAWAL,
+                       balance - 4000, "e2e setup", 0)  # fmt: skip
     return trader
-
-
-def _now() -> Any:
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC)
 
 
 def stop_out_closes(app: Flask) -> list[tuple[str, str]]:

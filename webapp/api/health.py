@@ -17,10 +17,10 @@ from flask import current_app
 from flask.views import MethodView
 from sqlalchemy import text
 
-from marketdata.feed import HEARTBEAT_TTL_S, heartbeat_age_seconds
 from models import db
-from services.kv import redis_store
+from services.feed import HEARTBEAT_TTL_S, heartbeat_age_seconds
 from webapp.api.base import Blueprint
+from webapp.extensions import redis_store
 
 log = logging.getLogger(__name__)
 blp = Blueprint("health", __name__, description="Liveness and readiness")

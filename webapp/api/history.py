@@ -9,7 +9,7 @@ another account's order id answers 404 NOT_FOUND exactly like an id that does no
 
 `GET /api/orders` shares its URL with `POST /api/orders` (webapp/api/orders.py): Flask routes by
 method, so the two views live in their own blueprints. `/api/orders/history` and `/api/capital`
-are aliases kept for clients of the seed system.
+are the same resources under the paths the older frontend uses.
 """
 
 from __future__ import annotations
@@ -19,14 +19,17 @@ from typing import Any
 from flask.views import MethodView
 from flask_jwt_extended import jwt_required
 
-from models import LedgerKind, db
-from services import history
-from services.accounts import account_summary
-from webapp.api.base import Blueprint
-from webapp.context import current_account, quote_store
-from webapp.errors import ApiError
-from webapp.schemas.common import ApiErrorSchema
-from webapp.schemas.history import (
+from domain.records import (
+    AccountSummary,
+    FillRecord,
+    LedgerRecord,
+    OrderRecord,
+    PositionRecord,
+)
+from models import db
+from schemas.account import AccountSchema
+from schemas.common import ApiErrorSchema
+from schemas.history import (
     ChangesArgs,
     ChangesSchema,
     FillPageSchema,
@@ -36,33 +39,38 @@ from webapp.schemas.history import (
     PositionPageSchema,
     SymbolPageArgs,
 )
-from webapp.schemas.trading import AccountSchema, OrderSchema
+from schemas.orders import OrderSchema
+from services import history
+from webapp.api.account import summary
+from webapp.api.base import Blueprint
+from webapp.context import current_account_id
+from webapp.errors import ApiError
 
 blp = Blueprint("history", __name__, url_prefix="/api", description="Your history")
 SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 
-def _page(args: dict[str, Any]) -> history.Page:
-    return history.Page(limit=args["limit"], before_id=args["before_id"])
+def _page(args: dict[str, Any]) -> history.PageRequest:
+    return history.PageRequest(limit=args["limit"], before_id=args["before_id"])
 
 
 def _window(args: dict[str, Any]) -> history.Window:
     return history.Window(start=args["start"], end=args["end"])
 
 
-def _orders(args: dict[str, Any]) -> dict[str, Any]:
-    account_id = current_account().id
+def _orders(args: dict[str, Any]) -> history.Page[OrderRecord]:
+    account_id = current_account_id()
     return history.order_page(db.session, account_id, _page(args), _window(args), args["symbol"])
 
 
-@blp.route("/orders/history", endpoint="OrderHistoryAlias")  # the seed system's path
+@blp.route("/orders/history", endpoint="OrderHistoryAlias")  # the older frontend's path
 @blp.route("/orders")
 class OrderHistory(MethodView):
     @jwt_required()
     @blp.arguments(SymbolPageArgs, location="query")
     @blp.response(200, OrderPageSchema)
     @blp.doc(security=SECURITY)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> history.Page[OrderRecord]:
         """List your orders, newest first (filter by symbol, from, to)."""
         return _orders(args)
 
@@ -73,9 +81,9 @@ class OrderById(MethodView):
     @blp.response(200, OrderSchema)
     @blp.alt_response(404, schema=ApiErrorSchema, description="No such order of yours")
     @blp.doc(security=SECURITY)
-    def get(self, order_id: int) -> dict[str, Any]:
+    def get(self, order_id: int) -> OrderRecord:
         """Return one of your orders."""
-        order = history.find_order(db.session, current_account().id, order_id)
+        order = history.find_order(db.session, current_account_id(), order_id)
         if order is None:
             raise ApiError(404, "NOT_FOUND", "no such order")
         return order
@@ -87,9 +95,9 @@ class Fills(MethodView):
     @blp.arguments(SymbolPageArgs, location="query")
     @blp.response(200, FillPageSchema)
     @blp.doc(security=SECURITY)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> history.Page[FillRecord]:
         """List your fills, newest first (filter by symbol, from, to)."""
-        account_id = current_account().id
+        account_id = current_account_id()
         return history.fill_page(db.session, account_id, _page(args), _window(args), args["symbol"])
 
 
@@ -99,11 +107,11 @@ class Ledger(MethodView):
     @blp.arguments(LedgerPageArgs, location="query")
     @blp.response(200, LedgerPageSchema)
     @blp.doc(security=SECURITY)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> history.Page[LedgerRecord]:
         """List your ledger entries (balance changes), newest first (filter by kind, from, to)."""
-        kind = None if args["kind"] is None else LedgerKind(args["kind"])
-        account_id = current_account().id
-        return history.ledger_page(db.session, account_id, _page(args), _window(args), kind)
+        account_id = current_account_id()
+        page, window = _page(args), _window(args)
+        return history.ledger_page(db.session, account_id, page, window, args["kind"])
 
 
 @blp.route("/history/closed")
@@ -112,9 +120,9 @@ class ClosedPositions(MethodView):
     @blp.arguments(SymbolPageArgs, location="query")
     @blp.response(200, PositionPageSchema)
     @blp.doc(security=SECURITY)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> history.Page[PositionRecord]:
         """List your closed positions with realised PnL, last closed first (window on closed_at)."""
-        account_id = current_account().id
+        account_id = current_account_id()
         return history.closed_page(
             db.session, account_id, _page(args), _window(args), args["symbol"]
         )
@@ -126,9 +134,10 @@ class AccountChanges(MethodView):
     @blp.arguments(ChangesArgs, location="query")
     @blp.response(200, ChangesSchema)
     @blp.doc(security=SECURITY)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> history.Changes:
         """Return everything after txn_seq `since` and the open positions, to resync a client."""
-        return history.account_changes(db.session, current_account(), args["since"], args["limit"])
+        account_id = current_account_id()
+        return history.account_changes(db.session, account_id, args["since"], args["limit"])
 
 
 @blp.route("/capital")
@@ -136,6 +145,6 @@ class Capital(MethodView):
     @jwt_required()
     @blp.response(200, AccountSchema)
     @blp.doc(security=SECURITY)
-    def get(self) -> dict[str, Any]:
-        """Return balance, equity, margin and free margin (alias of GET /api/account)."""
-        return account_summary(db.session, current_account(), quote_store())
+    def get(self) -> AccountSummary:
+        """Return balance, equity, margin and free margin (the same as GET /api/account)."""
+        return summary()

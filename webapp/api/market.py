@@ -27,22 +27,21 @@ from flask.views import MethodView
 from flask_jwt_extended import jwt_required
 
 from domain.instruments import INSTRUMENTS, Instrument
-from domain.pricing import untradeable_reason
 from marketdata.alltick.rest_client import AlltickRest
-from services.candles import CandleService, MarketDataUnavailable
-from services.kv import redis_store
-from services.present import price, when
-from services.quotes import RawQuote, client_quote
-from webapp.api.base import Blueprint
-from webapp.context import now, quote_store
-from webapp.errors import DOMAIN_ERRORS, ApiError, error_response
-from webapp.schemas.common import ApiErrorSchema
-from webapp.schemas.market import (
+from schemas.common import ApiErrorSchema
+from schemas.market import (
     CandleListSchema,
     CandlesQuerySchema,
     MarketQuoteListSchema,
     QuotesQuerySchema,
 )
+from services.candles import CandleSeries, CandleService, MarketDataUnavailable
+from services.history import Page
+from services.quotes import QuoteStatus
+from webapp.api.base import Blueprint
+from webapp.api.symbols import statuses
+from webapp.errors import ApiError, error_response
+from webapp.extensions import redis_store
 
 blp = Blueprint("market", __name__, url_prefix="/api", description="Quotes and candles")
 SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}]
@@ -85,21 +84,6 @@ def _instruments(symbols: list[str] | None) -> list[Instrument]:
     return [INSTRUMENTS[symbol] for symbol in symbols]
 
 
-def quote_body(instrument: Instrument, raw: RawQuote | None) -> dict[str, Any]:
-    """Return a symbol's client quote (null prices without one) and its tradeability now."""
-    enforce = current_app.config["ENFORCE_MARKET_HOURS"]
-    problem = untradeable_reason(instrument, raw.ts_event if raw else None, now(), enforce)
-    client = client_quote(instrument, raw) if raw is not None else None
-    return {
-        "symbol": instrument.symbol,
-        "bid": price(instrument.symbol, client.bid) if client else None,
-        "ask": price(instrument.symbol, client.ask) if client else None,
-        "ts_event": when(client.ts_event) if client else None,
-        "tradeable": problem is None,
-        "reason": None if problem is None else DOMAIN_ERRORS[type(problem)][1],
-    }
-
-
 @blp.route("/quotes")
 class Quotes(MethodView):
     @jwt_required()
@@ -107,11 +91,9 @@ class Quotes(MethodView):
     @blp.response(200, MarketQuoteListSchema)
     @blp.alt_response(422, schema=ApiErrorSchema, description="UNKNOWN_SYMBOL or bad query")
     @blp.doc(security=SECURITY)
-    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+    def get(self, query: dict[str, Any]) -> Page[QuoteStatus]:
         """Return the current client quotes of the symbols (all without `symbols`)."""
-        instruments = _instruments(query["symbols"])
-        raws = quote_store().get_many(i.symbol for i in instruments)
-        return {"items": [quote_body(i, raws.get(i.symbol)) for i in instruments]}
+        return Page(statuses(_instruments(query["symbols"])), None)
 
 
 @blp.route("/candles")
@@ -122,8 +104,7 @@ class Candles(MethodView):
     @blp.alt_response(422, schema=ApiErrorSchema, description="UNKNOWN_SYMBOL or bad query")
     @blp.alt_response(503, schema=ApiErrorSchema, description="MARKET_DATA_UNAVAILABLE")
     @blp.doc(security=SECURITY)
-    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+    def get(self, query: dict[str, Any]) -> CandleSeries:
         """Return the latest bars of a symbol at an interval, oldest first."""
         service = CandleService(redis_store.client, vendor_rest())
-        bars = service.get(query["symbol"], query["interval"], query["limit"])
-        return {"symbol": query["symbol"], "interval": query["interval"], "items": bars}
+        return service.get(query["symbol"], query["interval"], query["limit"])

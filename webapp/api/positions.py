@@ -1,4 +1,4 @@
-"""Open positions valued live, and closing them (plus the seed system's aliases).
+"""Open positions valued live, and closing them (plus the paths the older frontend uses).
 
 A close answers like POST /api/orders, with 201: it books a new (closing) order and its fill.
 `<symbol:...>` only matches upper-case symbols, so the literal routes `snapshot`, `close` and
@@ -14,24 +14,26 @@ from flask.views import MethodView
 from flask_jwt_extended import jwt_required
 from werkzeug.routing import BaseConverter
 
-from models import db
-from services.positions import (
-    close_position,
-    close_position_by_id,
-    positions_snapshot,
-    valued_position,
-    valued_positions,
-)
-from webapp.api.base import Blueprint
-from webapp.context import collaborators, current_account, now, quote_store
-from webapp.schemas.common import ApiErrorSchema
-from webapp.schemas.positions import (
+from domain.records import ValuedPosition
+from schemas.common import ApiErrorSchema
+from schemas.orders import OrderResultSchema
+from schemas.positions import (
     CloseBySymbolSchema,
     ClosePositionSchema,
     ExitPositionSchema,
     PositionsSnapshotSchema,
+    ValuedPositionSchema,
 )
-from webapp.schemas.trading import OrderResultSchema, PositionSchema
+from services.booking import OrderResult
+from services.positions import (
+    AccountSnapshot,
+    close_position,
+    close_position_by_id,
+    snapshot,
+    valued_position,
+)
+from webapp.api.base import Blueprint
+from webapp.context import collaborators, current_account_id, now, quote_store, sql
 
 blp = Blueprint(
     "positions", __name__, url_prefix="/api/positions", description="Your open positions"
@@ -53,21 +55,19 @@ def _install_converter(state: BlueprintSetupState) -> None:
 blp.record_once(_install_converter)
 
 
-def _close(symbol: str, body: dict[str, Any]) -> dict[str, Any]:
+def _close(symbol: str, body: dict[str, Any]) -> OrderResult:
     """Close the caller's position in a symbol (all of it unless body has lots)."""
-    account_id = current_account().id
-    lots = body.get("lots")
-    return close_position(db.session, collaborators(), account_id, symbol, lots, now())
+    return close_position(collaborators(), current_account_id(), symbol, body.get("lots"), now())
 
 
 @blp.route("")
 class Positions(MethodView):
     @jwt_required()
-    @blp.response(200, PositionSchema(many=True))
+    @blp.response(200, ValuedPositionSchema(many=True))
     @blp.doc(security=BEARER)
-    def get(self) -> list[dict[str, Any]]:
+    def get(self) -> list[ValuedPosition]:
         """List your open positions with current price, unrealised PnL and used margin."""
-        return valued_positions(db.session, quote_store(), current_account())
+        return snapshot(sql(), quote_store(), current_account_id()).positions
 
 
 @blp.route("/snapshot")
@@ -75,9 +75,9 @@ class PositionsSnapshot(MethodView):
     @jwt_required()
     @blp.response(200, PositionsSnapshotSchema)
     @blp.doc(security=BEARER)
-    def get(self) -> dict[str, Any]:
-        """Return your account and open positions at one set of prices (seed alias)."""
-        return positions_snapshot(db.session, quote_store(), current_account())
+    def get(self) -> AccountSnapshot:
+        """Return your account and open positions at one set of prices."""
+        return snapshot(sql(), quote_store(), current_account_id())
 
 
 @blp.route("/close")
@@ -87,8 +87,8 @@ class PositionsClose(MethodView):
     @blp.response(201, OrderResultSchema)
     @blp.alt_response(404, schema=ApiErrorSchema, description="POSITION_NOT_FOUND")
     @blp.doc(security=BEARER)
-    def post(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Close the position named in the body, all or `lots` of it (seed alias)."""
+    def post(self, body: dict[str, Any]) -> OrderResult:
+        """Close the position named in the body, all or `lots` of it."""
         return _close(body["symbol"], body)
 
 
@@ -99,23 +99,21 @@ class PositionsExit(MethodView):
     @blp.response(201, OrderResultSchema)
     @blp.alt_response(404, schema=ApiErrorSchema, description="POSITION_NOT_FOUND")
     @blp.doc(security=BEARER)
-    def post(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Close the whole open position with this id (seed alias)."""
-        account_id = current_account().id
-        return close_position_by_id(
-            db.session, collaborators(), account_id, body["position_id"], now()
-        )
+    def post(self, body: dict[str, Any]) -> OrderResult:
+        """Close the whole open position with this id."""
+        account_id = current_account_id()
+        return close_position_by_id(collaborators(), account_id, body["position_id"], now())
 
 
 @blp.route("/<symbol:symbol>")
 class PositionsBySymbol(MethodView):
     @jwt_required()
-    @blp.response(200, PositionSchema)
+    @blp.response(200, ValuedPositionSchema)
     @blp.alt_response(404, schema=ApiErrorSchema, description="POSITION_NOT_FOUND")
     @blp.doc(security=BEARER)
-    def get(self, symbol: str) -> dict[str, Any]:
+    def get(self, symbol: str) -> ValuedPosition:
         """Return your open position in a symbol, valued live."""
-        return valued_position(db.session, quote_store(), current_account(), symbol)
+        return valued_position(sql(), quote_store(), current_account_id(), symbol)
 
 
 @blp.route("/<symbol:symbol>/close")
@@ -126,6 +124,6 @@ class PositionsBySymbolClose(MethodView):
     @blp.alt_response(404, schema=ApiErrorSchema, description="POSITION_NOT_FOUND")
     @blp.alt_response(409, schema=ApiErrorSchema, description="Refused: see error_code")
     @blp.doc(security=BEARER)
-    def post(self, body: dict[str, Any], symbol: str) -> dict[str, Any]:
+    def post(self, body: dict[str, Any], symbol: str) -> OrderResult:
         """Close your position in a symbol: all of it, or `lots` of it (a reducing order)."""
         return _close(symbol, body)

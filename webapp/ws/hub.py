@@ -1,7 +1,7 @@
 """One Redis subscription per web process, fanned out to this process's sockets.
 
 Policy:
-- One pub/sub connection subscribes `fx:quotes`, `fx:accounts` and `fx:revoked`; every message is
+- One pub/sub connection subscribes the quotes, accounts and revoked channels; every message is
   serialised once by its publisher and forwarded to sockets as the same string.
 - Quotes go to the sockets subscribed to the symbol; account events to the sockets of that
   account; a revoked token id closes the sockets that authenticated with it.
@@ -15,15 +15,17 @@ Policy:
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections import defaultdict
+from dataclasses import dataclass
 
+import orjson
 import redis
 
+from schemas.events import RESYNC
 from services import tokens
-from services.realtime import ACCOUNTS_CHANNEL, QUOTES_CHANNEL, REVOKED_CHANNEL, dumps, envelope
+from services.realtime import Channels, message
 from webapp.ws.connection import Connection
 
 log = logging.getLogger(__name__)
@@ -32,8 +34,9 @@ log = logging.getLogger(__name__)
 class Hub:
     """The process's registry of sockets and its one Redis subscription."""
 
-    def __init__(self, redis_url: str) -> None:
+    def __init__(self, redis_url: str, channels: Channels) -> None:
         self._url = redis_url
+        self.channels = channels
         self._lock = threading.Lock()
         self._by_account: dict[int, set[Connection]] = defaultdict(set)
         self._by_symbol: dict[str, set[Connection]] = defaultdict(set)
@@ -67,23 +70,23 @@ class Hub:
                 self._by_symbol[symbol].add(connection)
             connection.symbols = set(symbols)
 
-    def dispatch(self, channel: str, message: str) -> None:
+    def dispatch(self, channel: str, text: str) -> None:
         """Queue one published message on the sockets it concerns."""
-        if channel == QUOTES_CHANNEL:
-            symbol = json.loads(message)["data"]["symbol"]
+        if channel == self.channels.quotes:
+            symbol = orjson.loads(text)["data"]["symbol"]
             with self._lock:
                 targets = list(self._by_symbol.get(symbol, ()))
             for connection in targets:
-                connection.offer_quote(symbol, message)
-        elif channel == ACCOUNTS_CHANNEL:
-            account_id = json.loads(message)["data"]["account_id"]
+                connection.offer_quote(symbol, text)
+        elif channel == self.channels.accounts:
+            account_id = orjson.loads(text)["data"]["account_id"]
             with self._lock:
                 targets = list(self._by_account.get(account_id, ()))
             for connection in targets:
-                connection.offer_event(message)
-        elif channel == REVOKED_CHANNEL:
+                connection.offer_event(text)
+        elif channel == self.channels.revoked:
             with self._lock:
-                targets = list(self._by_jti.get(message, ()))
+                targets = list(self._by_jti.get(text, ()))
             for connection in targets:
                 connection.close("token revoked")
 
@@ -102,7 +105,8 @@ class Hub:
     def _listen(self) -> None:
         client = redis.Redis.from_url(self._url, decode_responses=True, health_check_interval=30)
         pubsub = client.pubsub(ignore_subscribe_messages=True)
-        pubsub.subscribe(QUOTES_CHANNEL, ACCOUNTS_CHANNEL, REVOKED_CHANNEL)
+        channels = self.channels
+        pubsub.subscribe(channels.quotes, channels.accounts, channels.revoked)
         self._close_revoked(client)  # revocations published while we were not listening
         self.subscribed.set()
         for item in pubsub.listen():
@@ -120,17 +124,22 @@ class Hub:
             pipe.exists(tokens.PREFIX + jti)
         for jti, revoked in zip(jtis, pipe.execute(), strict=True):
             if revoked:
-                self.dispatch(REVOKED_CHANNEL, jti)
+                self.dispatch(self.channels.revoked, jti)
 
-    def _safe_dispatch(self, channel: str, message: str) -> None:
+    def _safe_dispatch(self, channel: str, text: str) -> None:
         try:
-            self.dispatch(channel, message)
+            self.dispatch(channel, text)
         except (ValueError, KeyError, TypeError) as exc:
             log.warning("event=ws_hub_bad_message channel=%s error=%r", channel, exc)
 
     def _broadcast_resync(self) -> None:
-        message = dumps(envelope("resync", {"reason": "real-time feed interrupted"}))
+        text = message(RESYNC, _Resync("real-time feed interrupted"))
         with self._lock:
             targets = [c for group in self._by_account.values() for c in group]
         for connection in targets:
-            connection.offer_event(message)
+            connection.offer_event(text)
+
+
+@dataclass(frozen=True)
+class _Resync:
+    reason: str

@@ -23,6 +23,7 @@ import logging
 import secrets
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app, g, request
@@ -31,13 +32,13 @@ from jwt import PyJWTError
 from simple_websocket import ConnectionClosed
 
 from domain.instruments import INSTRUMENTS
-from models import User, db
-from services import tokens
-from services.kv import redis_store
-from services.realtime import dumps, envelope
-from services.users import primary_account
+from schemas.events import ERROR, PONG, SNAPSHOT
+from services.positions import snapshot
+from services.realtime import Channels, message
+from webapp.auth import access_check
+from webapp.context import quote_store, sql
 from webapp.errors import error_response
-from webapp.extensions import sock
+from webapp.extensions import redis_store, sock
 from webapp.ws.connection import Connection
 from webapp.ws.hub import Hub
 
@@ -58,7 +59,8 @@ def hub() -> Hub:
     """Return this process's hub (one per app, created on first use)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if "ws_hub" not in app.extensions:
-        app.extensions["ws_hub"] = Hub(app.config["REDIS_URL"])
+        channels = Channels.with_prefix(app.config["REDIS_CHANNEL_PREFIX"])
+        app.extensions["ws_hub"] = Hub(app.config["REDIS_URL"], channels)
     found: Hub = app.extensions["ws_hub"]
     return found
 
@@ -66,7 +68,12 @@ def hub() -> Hub:
 def issue_ticket(claims: dict[str, Any]) -> str:
     """Store a one-time ticket standing for the presented access token; return it."""
     ticket = secrets.token_urlsafe(32)
-    payload = {"sub": claims["sub"], "jti": claims["jti"], "exp": claims["exp"]}
+    payload = {
+        "sub": claims["sub"],
+        "jti": claims["jti"],
+        "exp": claims["exp"],
+        "account_id": claims.get("account_id"),
+    }
     redis_store.client.set(TICKET_PREFIX + ticket, json.dumps(payload), ex=TICKET_TTL_S)
     return ticket
 
@@ -98,55 +105,45 @@ def authenticate_upgrade() -> Any:
     claims = _claims_from_request()
     if claims is None or claims["exp"] <= time.time():
         return error_response(401, "a valid access token or ticket is required", "TOKEN_INVALID")
-    if tokens.is_revoked(redis_store.client, claims["jti"]):
+    if access_check().refused(claims["jti"], int(claims["sub"])):
         return error_response(401, "token was revoked", "TOKEN_REVOKED")
-    user = db.session.get(User, int(claims["sub"]))
-    account = primary_account(db.session, user.id) if user and user.is_active else None
-    if account is None:
+    account_id = claims.get("account_id")
+    if not isinstance(account_id, int):
         return error_response(401, "the token's user has no account", "TOKEN_INVALID")
-    g.ws_connection = Connection(account.id, claims["jti"], float(claims["exp"]))
+    g.ws_connection = Connection(account_id, claims["jti"], float(claims["exp"]))
     return None
 
 
 def snapshot_message(account_id: int) -> str:
     """Return the snapshot: the account valued now, its open positions and its sequence."""
-    from models import Account
-    from services.accounts import account_summary
-    from services.positions import valued_positions
-    from services.quotes import QuoteStore
-
-    store = QuoteStore(redis_store.client)
-    account = db.session.get(Account, account_id)
-    assert account is not None
-    db.session.refresh(account)
-    body = {
-        "account": account_summary(db.session, account, store),
-        "positions": valued_positions(db.session, store, account),
-        "seq": account.txn_seq,
-    }
-    db.session.rollback()
-    return dumps(envelope("snapshot", body))
+    return message(SNAPSHOT, snapshot(sql(), quote_store(), account_id))
 
 
-def _error(code: str, message: str) -> str:
-    return dumps(envelope("error", {"error_code": code, "message": message}))
+@dataclass(frozen=True)
+class _Error:
+    error_code: str
+    message: str
+
+
+def _error(code: str, text: str) -> str:
+    return message(ERROR, _Error(code, text))
 
 
 def handle_client_message(hub_: Hub, connection: Connection, raw: str | bytes) -> str | None:
     """Apply one client message; return the reply to queue (None when the reply is a snapshot)."""
     try:
-        message = json.loads(raw)
+        received = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         return _error("BAD_MESSAGE", "messages are JSON objects with a 'type'")
-    if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+    if not isinstance(received, dict) or not isinstance(received.get("type"), str):
         return _error("BAD_MESSAGE", "messages are JSON objects with a 'type'")
-    kind = message["type"]
+    kind = received["type"]
     if kind == "ping":
-        return dumps(envelope("pong", {}))
+        return message(PONG, {})
     if kind == "snapshot":
         return None
     if kind in {"subscribe", "unsubscribe"}:
-        return _change_symbols(hub_, connection, kind, message.get("symbols"))
+        return _change_symbols(hub_, connection, kind, received.get("symbols"))
     return _error("UNKNOWN_TYPE", f"unknown message type {kind!r}")
 
 
@@ -161,7 +158,7 @@ def _change_symbols(hub_: Hub, connection: Connection, kind: str, symbols: Any) 
     if len(wanted) > MAX_SYMBOLS:
         return _error("TOO_MANY_SYMBOLS", f"at most {MAX_SYMBOLS} symbols per socket")
     hub_.set_symbols(connection, wanted)
-    return dumps(envelope(f"{kind}d", {"symbols": sorted(wanted)}))
+    return message(f"{kind}d", {"symbols": sorted(wanted)})
 
 
 class _Reader(threading.Thread):
@@ -197,7 +194,6 @@ class _Reader(threading.Thread):
             reply = handle_client_message(self.hub, self.connection, raw)
             if reply is None:
                 reply = snapshot_message(self.connection.account_id)
-                db.session.remove()
         self.connection.offer_event(reply)
 
 
@@ -212,7 +208,6 @@ def relay(ws: Any) -> None:
     process_hub.register(connection)
     try:
         connection.offer_event(snapshot_message(connection.account_id))
-        db.session.remove()  # a socket must not hold a database connection while it lives
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         _Reader(ws, connection, app, process_hub).start()
         _write_until_closed(ws, connection)
@@ -230,9 +225,9 @@ def _write_until_closed(ws: Any, connection: Connection) -> None:
         if time.time() >= connection.expires_at:
             connection.close("token expired")
             break
-        for message in connection.next_batch(WRITE_WAIT_S):
+        for text in connection.next_batch(WRITE_WAIT_S):
             try:
-                ws.send(message)
+                ws.send(text)
             except (OSError, ConnectionClosed):
                 connection.close("send failed")
                 return

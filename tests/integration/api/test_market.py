@@ -22,6 +22,7 @@ from marketdata.simulator import SimLimits, Simulator, SimulatorConfig
 from marketdata.simulator.control_client import ControlClient
 from services.quotes import QuoteStore, RawQuote
 from tests.helpers import new_trader
+from tests.quotes import CHANNELS
 
 Headers = dict[str, str]
 
@@ -68,7 +69,8 @@ def vendor_calls(sim: Simulator) -> int:
 
 def store_quote(redis_client: redis.Redis, symbol: str, bid: str, ask: str) -> None:
     now = datetime.now(UTC)
-    QuoteStore(redis_client).store_tick(RawQuote(symbol, Decimal(bid), Decimal(ask), now, now, 1))
+    quote = RawQuote(symbol, Decimal(bid), Decimal(ask), now, now, 1)
+    QuoteStore(redis_client).store_tick(quote, CHANNELS.quotes)
 
 
 def candles(client: FlaskClient, headers: Headers, query: str) -> Any:

@@ -15,9 +15,8 @@ from sqlalchemy import text
 from domain.errors import MarketClosed
 from domain.positions import Side
 from models import db
-from services.kv import redis_store
-from services.orders import Collaborators, OrderRequest, place_market_order
-from services.quotes import QuoteStore
+from services.booking import collaborators_from
+from services.orders import OrderRequest, place_market_order
 from tests.helpers import new_trader
 from tests.invariants import assert_ledger_invariants
 from tests.quotes import put_market, put_quote
@@ -139,11 +138,11 @@ def test_closed_market_is_refused(app: Flask, client: FlaskClient, trader: dict[
     saturday = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
     account_id = client.get("/api/account", headers=trader["headers"]).get_json()["id"]
     with app.app_context():
-        deps = Collaborators(QuoteStore(redis_store.client), redis_store.client, True)
+        config = {**app.config, "ENFORCE_MARKET_HOURS": True}
+        deps = collaborators_from(config, db.engine, app.extensions["redis"])
         request = OrderRequest(account_id, "EURUSD", Side.BUY, Decimal("0.1"))
         with pytest.raises(MarketClosed) as refused:
-            place_market_order(db.session, deps, request, saturday)
-        db.session.rollback()
+            place_market_order(deps, request, saturday)
         response = handle_domain_error(refused.value)
     assert response.status_code == 409
     assert response.get_json()["error_code"] == "MARKET_CLOSED"

@@ -13,7 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from models import LedgerEntry, LedgerKind, Order, Position, db
+from domain.records import LedgerKind
+from models import LedgerEntry, Order, Position, db
 from tests.helpers import new_trader
 from tests.quotes import put_market, put_quote
 

@@ -1,7 +1,8 @@
 """The positions engine against real PostgreSQL, Redis pub/sub and the Celery broker queue.
 
 Positions are opened through POST /api/orders; prices move with put_quote, which publishes the
-tick on fx:quotes as the feed does. The test listens on fx:accounts with its own subscription.
+tick on the quotes channel as the feed does. The test listens on the accounts channel with its
+own subscription.
 Quotes (tests/quotes.py): raw ask = raw bid + 2 points; a major's client prices widen the raw
 quote by 5 points each side (a cross's by 10), so BUY AUDUSD at raw 0.66000/0.66002 fills at
 0.66007. Pub/sub channels are shared by every database of a Redis server, so the tests move
@@ -15,7 +16,6 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -25,24 +25,24 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
-from models import Account, LedgerKind, db
+from domain.records import LedgerKind
+from models import Account, db
 from services.accounts import adjust_balance
 from services.engine import PositionsEngine, engine_from_config
-from services.quotes import QuoteStore
-from services.realtime import ACCOUNTS_CHANNEL
 from tests.helpers import new_trader
-from tests.quotes import put_market, put_quote
+from tests.quotes import CHANNELS, put_market, put_quote
+from tests.scenarios import collaborators
 
 Event = dict[str, Any]
 ENGINE_CLIENT = f"engine-test-{uuid.uuid4().hex[:8]}"
 
 
 class Listener:
-    """A subscription to fx:accounts that keeps every event it has read."""
+    """A subscription to the accounts channel that keeps every event it has read."""
 
     def __init__(self, client: redis_lib.Redis) -> None:
         self.pubsub = client.pubsub(ignore_subscribe_messages=True)
-        self.pubsub.subscribe(ACCOUNTS_CHANNEL)
+        self.pubsub.subscribe(CHANNELS.accounts)
         self.seen: list[Event] = []
 
     def wait_for(
@@ -225,8 +225,8 @@ def test_a_balance_change_reloads_the_account(
     start(engine)
     with app.app_context():
         adjust_balance(
-            db.session, QuoteStore(redis_client), redis_client, account_id,
-            LedgerKind.DEPOSIT, Decimal(500), "top up", 0, datetime.now(UTC),
+            db.session, collaborators(redis_client), account_id, LedgerKind.DEPOSIT,
+            Decimal(500), "top up", 0,
         )  # fmt: skip
     # account.updated carries seq 3, beyond the 2 the engine loaded: it reloads the balance
     listener.valued(account_id, seq=3, balance="100500.00", equity="100488.00")

@@ -18,13 +18,14 @@ from flask.testing import FlaskClient
 
 from domain.instruments import get_instrument
 from marketdata.alltick.ws_client import StreamSettings
-from marketdata.feed import HEARTBEAT_KEY, LEADER_KEY, Feed
 from marketdata.simulator import Simulator, SimulatorConfig
 from marketdata.simulator.control_client import ControlClient
 from models import Fill, db
+from services.feed import HEARTBEAT_KEY, LEADER_KEY, Feed
 from services.quotes import QuoteStore
 from tests.helpers import new_trader
 from tests.processes import poll
+from tests.quotes import CHANNELS
 
 FAST = StreamSettings(request_spacing=0.02, reconnect_spacing=0.05, max_backoff=0.5)
 
@@ -40,7 +41,7 @@ def simulator() -> Iterator[Simulator]:
 @pytest.fixture
 def feed(app: Flask, simulator: Simulator) -> Iterator[Feed]:
     client = redis.Redis.from_url(app.config["REDIS_URL"], decode_responses=True)
-    running = Feed(client, simulator.ws_url(), "sim-token", settings=FAST)
+    running = Feed(client, simulator.ws_url(), "sim-token", CHANNELS, settings=FAST)
     running.start()
     yield running
     running.stop()
@@ -61,7 +62,7 @@ def test_a_second_feed_waits_while_the_first_leads(
 ) -> None:  # type: ignore[no-untyped-def]
     poll(lambda: redis_client.get(LEADER_KEY), 10, "a leader")
     leader = redis_client.get(LEADER_KEY)
-    standby = Feed(redis_client, simulator.ws_url(), "sim-token", settings=FAST)
+    standby = Feed(redis_client, simulator.ws_url(), "sim-token", CHANNELS, settings=FAST)
     assert standby._acquire() is False
     assert redis_client.get(LEADER_KEY) == leader
 

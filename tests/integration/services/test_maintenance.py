@@ -14,8 +14,8 @@ from sqlalchemy import bindparam, text
 
 from domain.positions import Side
 from models import db
+from services.booking import Collaborators
 from services.maintenance import cleanup
-from services.orders import Collaborators
 from tasks.cli import maintenance_cli
 from tasks.maintenance import CLEANUP_LOCK
 from tasks.maintenance import cleanup as cleanup_task
@@ -87,10 +87,10 @@ def test_cleanup_removes_old_closed_positions_and_their_fills_only(
 
     removed = cleanup(db.session, timedelta(days=90), datetime.now(UTC), batch_size=1)
 
-    assert removed == {"positions": 2, "fills": 4, "batches": 2}
-    assert ids_of("positions") == {
-        ids["open_gbp"], ids["recent_aud"], ids["flipped_nzd"], ids["nzd_successor"],
-    }  # fmt: skip
+    # The flipped NZDUSD position was closed by its own fill of the flip (the order's second
+    # fill opened its successor), so its fills net to zero and it goes too.
+    assert removed == {"positions": 3, "fills": 6, "batches": 3}
+    assert ids_of("positions") == {ids["open_gbp"], ids["recent_aud"], ids["nzd_successor"]}
     assert ids_of("fills", "position_id") == ids_of("positions")
     assert rows("ledger_entries") == ledger
     assert rows("orders") == orders
@@ -115,7 +115,7 @@ def test_the_cleanup_task_uses_retention_days_and_its_lock(
     assert ids["old_eur"] in ids_of("positions")
     redis_client.delete(CLEANUP_LOCK)
     # RETENTION_DAYS is 90: positions aged 100 days go.
-    assert cleanup_task() == {"skipped": False, "positions": 2, "fills": 4, "batches": 1}
+    assert cleanup_task() == {"skipped": False, "positions": 3, "fills": 6, "batches": 1}
     assert redis_client.get(CLEANUP_LOCK) is None
 
 
@@ -123,4 +123,4 @@ def test_the_cleanup_command(app: Flask, client: FlaskClient, deps: Collaborator
     history(client, deps)
     result = app.test_cli_runner().invoke(maintenance_cli, ["cleanup", "--older-than", "30"])
     assert result.exit_code == 0, result.output
-    assert result.output == "removed 2 positions and 4 fills in 1 batches\n"
+    assert result.output == "removed 3 positions and 6 fills in 1 batches\n"

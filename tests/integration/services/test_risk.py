@@ -20,9 +20,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import event, select
 
 from domain.positions import Side
-from models import Order, OrderReason, Position, PositionStatus, db
-from services.orders import Collaborators
-from services.realtime import ACCOUNTS_CHANNEL, MARGIN_CALL, STOP_OUT
+from domain.records import OrderReason, PositionStatus
+from models import Order, Position, db
+from schemas.events import MARGIN_CALL, STOP_OUT
+from services.booking import Collaborators
 from services.risk import stop_out, sweep_margin
 from tests.invariants import assert_ledger_invariants
 from tests.scenarios import (
@@ -48,10 +49,10 @@ def deps(app: Flask, redis_client: redis.Redis) -> Iterator[Collaborators]:
 
 
 @pytest.fixture
-def events(redis_client: redis.Redis) -> Iterator[Any]:
+def events(redis_client: redis.Redis, channels: Any) -> Iterator[Any]:
     """A subscription to the accounts channel, confirmed before the test acts."""
     pubsub = redis_client.pubsub()
-    pubsub.subscribe(ACCOUNTS_CHANNEL)
+    pubsub.subscribe(channels.accounts)
     assert pubsub.get_message(timeout=5)["type"] == "subscribe"
     yield pubsub
     pubsub.close()
@@ -72,10 +73,10 @@ def test_stop_out_closes_the_most_losing_first_until_above_the_level(
     client: FlaskClient, deps: Collaborators, events: Any
 ) -> None:
     ids = stop_out_account(client, deps)
-    put_prices(deps.publisher, CRASH)
+    put_prices(deps.publisher.client, CRASH)
     assert summary(deps, ids["account"])["margin_level"] == "22.09"
 
-    closed = stop_out(db.session, deps, ids["account"], STOP_OUT_LEVEL, now())
+    closed = stop_out(deps, ids["account"], STOP_OUT_LEVEL, now())
 
     assert closed == [ids["EURUSD"], ids["GBPUSD"]]
     positions = {p.symbol: p for p in db.session.scalars(select(Position))}
@@ -101,10 +102,10 @@ def test_stop_out_closes_the_most_losing_first_until_above_the_level(
 
 def test_a_second_stop_out_changes_nothing(client: FlaskClient, deps: Collaborators) -> None:
     ids = stop_out_account(client, deps)
-    put_prices(deps.publisher, CRASH)
-    assert len(stop_out(db.session, deps, ids["account"], STOP_OUT_LEVEL, now())) == 2
+    put_prices(deps.publisher.client, CRASH)
+    assert len(stop_out(deps, ids["account"], STOP_OUT_LEVEL, now())) == 2
     before = snapshot()
-    assert stop_out(db.session, deps, ids["account"], STOP_OUT_LEVEL, now()) == []
+    assert stop_out(deps, ids["account"], STOP_OUT_LEVEL, now()) == []
     assert snapshot() == before
 
 
@@ -112,7 +113,7 @@ def test_a_healthy_account_is_left_alone(client: FlaskClient, deps: Collaborator
     ids = stop_out_account(client, deps)
     before = snapshot()
     # At the opening prices: equity 3970 / margin 3060 = 129.74%.
-    assert stop_out(db.session, deps, ids["account"], STOP_OUT_LEVEL, now()) == []
+    assert stop_out(deps, ids["account"], STOP_OUT_LEVEL, now()) == []
     assert snapshot() == before
 
 
@@ -120,11 +121,11 @@ def test_a_stale_symbol_is_skipped_and_the_next_most_losing_closed(
     client: FlaskClient, deps: Collaborators, caplog: pytest.LogCaptureFixture
 ) -> None:
     ids = stop_out_account(client, deps)
-    put_prices(deps.publisher, CRASH)
-    put_prices(deps.publisher, {"EURUSD": "1.08000"}, age=timedelta(seconds=60))
+    put_prices(deps.publisher.client, CRASH)
+    put_prices(deps.publisher.client, {"EURUSD": "1.08000"}, age=timedelta(seconds=60))
     caplog.set_level(logging.ERROR, logger="services.risk")
 
-    closed = stop_out(db.session, deps, ids["account"], STOP_OUT_LEVEL, now())
+    closed = stop_out(deps, ids["account"], STOP_OUT_LEVEL, now())
 
     # EURUSD (-2010) cannot be closed; GBPUSD (-1010, balance 2990): 670 / 1743 = 38.44%, then
     # AUDUSD (-310, balance 2680): 670 / 1080 = 62.04%.
@@ -139,12 +140,12 @@ def test_a_symbol_without_any_quote_closes_nothing(
     client: FlaskClient, deps: Collaborators, caplog: pytest.LogCaptureFixture
 ) -> None:
     ids = stop_out_account(client, deps)
-    put_prices(deps.publisher, CRASH)
-    deps.publisher.delete("quote:AUDUSD")
+    put_prices(deps.publisher.client, CRASH)
+    deps.publisher.client.delete("quote:AUDUSD")
     before = snapshot()
     caplog.set_level(logging.ERROR, logger="services.risk")
 
-    assert stop_out(db.session, deps, ids["account"], STOP_OUT_LEVEL, now()) == []
+    assert stop_out(deps, ids["account"], STOP_OUT_LEVEL, now()) == []
 
     assert snapshot() == before
     assert "alert=stop_out_unvalued" in caplog.text
@@ -158,7 +159,7 @@ def test_sweep_finds_stop_out_and_margin_call_accounts_in_one_query(
     healthy = new_account(client)
     open_position(deps, healthy, "EURUSD", Side.BUY, "0.1")
     new_account(client)  # nothing open: not checked
-    put_prices(deps.publisher, CRASH)
+    put_prices(deps.publisher.client, CRASH)
     before = snapshot()
     statements: list[str] = []
     engine = db.engine
@@ -178,7 +179,7 @@ def test_sweep_finds_stop_out_and_margin_call_accounts_in_one_query(
     assert len(statements) == 1
     assert snapshot() == before
     calls = {e["data"]["account_id"]: e["data"] for e in received(events, MARGIN_CALL, 2)}
-    assert calls[due]["state"] == "STOP_OUT"
+    assert calls[due]["margin_state"] == "STOP_OUT"
     assert calls[due]["margin_level"] == "22.09"
-    assert calls[warned]["state"] == "MARGIN_CALL"
+    assert calls[warned]["margin_state"] == "MARGIN_CALL"
     assert calls[warned]["margin_level"] == "92.25"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import subprocess
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import redis
@@ -16,9 +17,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from models import Order, OrderReason, Position, PositionStatus, db
-from services.orders import Collaborators
-from services.realtime import ACCOUNTS_CHANNEL
+from domain.records import OrderReason, PositionStatus
+from models import Order, Position, db
+from services.booking import Collaborators
 from tasks.cli import margin_cli
 from tasks.margin import SWEEP_LOCK, stop_out, sweep
 from tests.invariants import assert_ledger_invariants
@@ -50,7 +51,7 @@ def open_symbols(account_id: int) -> list[str]:
 def test_the_sweep_task_warns_and_stops_out(client: FlaskClient, deps: Collaborators) -> None:
     ids = stop_out_account(client, deps)
     warned = margin_call_account(client, deps)
-    put_prices(deps.publisher, CRASH)
+    put_prices(deps.publisher.client, CRASH)
 
     summary = sweep()
 
@@ -59,24 +60,24 @@ def test_the_sweep_task_warns_and_stops_out(client: FlaskClient, deps: Collabora
     assert summary["closed"] == {str(ids["account"]): [ids["EURUSD"], ids["GBPUSD"]]}
     assert open_symbols(ids["account"]) == ["AUDUSD"]
     assert open_symbols(warned) == ["GBPUSD"]
-    assert deps.publisher.get(SWEEP_LOCK) is None
+    assert deps.publisher.client.get(SWEEP_LOCK) is None
     assert_ledger_invariants()
 
 
 def test_a_sweep_never_overlaps_another(client: FlaskClient, deps: Collaborators) -> None:
     ids = stop_out_account(client, deps)
-    put_prices(deps.publisher, CRASH)
-    deps.publisher.set(SWEEP_LOCK, "held-by-another-worker")
+    put_prices(deps.publisher.client, CRASH)
+    deps.publisher.client.set(SWEEP_LOCK, "held-by-another-worker")
     before = snapshot()
     assert sweep() == {"skipped": True}
     assert snapshot() == before
-    assert deps.publisher.get(SWEEP_LOCK) == "held-by-another-worker"
+    assert deps.publisher.client.get(SWEEP_LOCK) == "held-by-another-worker"
     assert open_symbols(ids["account"]) == ["AUDUSD", "EURUSD", "GBPUSD"]
 
 
 def test_the_stop_out_task_is_idempotent(client: FlaskClient, deps: Collaborators) -> None:
     ids = stop_out_account(client, deps)
-    put_prices(deps.publisher, CRASH)
+    put_prices(deps.publisher.client, CRASH)
     assert stop_out(ids["account"]) == [ids["EURUSD"], ids["GBPUSD"]]
     before = snapshot()
     assert stop_out(ids["account"]) == []
@@ -86,7 +87,7 @@ def test_the_stop_out_task_is_idempotent(client: FlaskClient, deps: Collaborator
 
 def test_the_sweep_command(app: Flask, client: FlaskClient, deps: Collaborators) -> None:
     ids = stop_out_account(client, deps)
-    put_prices(deps.publisher, CRASH)
+    put_prices(deps.publisher.client, CRASH)
     result = app.test_cli_runner().invoke(margin_cli, ["sweep"])
     assert result.exit_code == 0, result.output
     account = ids["account"]
@@ -102,6 +103,7 @@ def test_a_real_worker_runs_the_sweep_end_to_end(
     client: FlaskClient,
     deps: Collaborators,
     redis_client: redis.Redis,
+    channels: Any,
     worker: subprocess.Popen[str],
 ) -> None:
     ids = stop_out_account(client, deps)
@@ -110,8 +112,8 @@ def test_a_real_worker_runs_the_sweep_end_to_end(
     # sweeps (a stale quote is never closed on).
     assert celery.send_task("system.ping").get(timeout=60) == "pong"
     pubsub = redis_client.pubsub()
-    pubsub.subscribe(ACCOUNTS_CHANNEL)
-    put_prices(deps.publisher, CRASH)
+    pubsub.subscribe(channels.accounts)
+    put_prices(deps.publisher.client, CRASH)
 
     celery.send_task("margin.sweep")
 

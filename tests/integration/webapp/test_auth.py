@@ -11,6 +11,7 @@ from flask_jwt_extended import create_access_token
 
 from models import Account, User, db
 from tests.helpers import PASSWORD, bearer, login, new_trader, register
+from webapp.auth import Principal
 
 
 def _user_count(app: Flask) -> int:
@@ -175,7 +176,8 @@ def test_expired_token_is_401(app: Flask, client: FlaskClient) -> None:
     username = register(client)
     with app.app_context():
         user = db.session.query(User).filter_by(username=username).one()
-        expired = create_access_token(identity=user, expires_delta=timedelta(seconds=-5))
+        identity = Principal(user.id, user.role, None)
+        expired = create_access_token(identity=identity, expires_delta=timedelta(seconds=-5))
     response = client.get("/api/auth/me", headers=bearer(expired))
     assert response.status_code == 401
     assert response.get_json()["error_code"] == "TOKEN_EXPIRED"

@@ -16,8 +16,8 @@ import requests
 from flask import Flask
 from flask.testing import FlaskClient
 
-from marketdata.feed import HEARTBEAT_KEY, HEARTBEAT_TTL_S
 from scripts.localservers import _redis_server_binary
+from services.feed import HEARTBEAT_KEY, HEARTBEAT_TTL_S
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -18,10 +18,10 @@ from flask.testing import FlaskClient
 from flask_jwt_extended import create_access_token
 
 from models import User, db
-from services.realtime import ACCOUNTS_CHANNEL, account_event, dumps
 from tests.helpers import new_trader
-from tests.quotes import put_market, put_quote
+from tests.quotes import CHANNELS, put_market, put_quote
 from tests.server import serve
+from webapp.auth import Principal
 
 
 @pytest.fixture
@@ -74,7 +74,8 @@ def test_upgrade_refused_without_a_valid_token(
     trader = new_trader(client)
     with app.app_context():
         user = db.session.query(User).filter_by(username=trader["username"]).one()
-        expired = create_access_token(identity=user, expires_delta=timedelta(seconds=-1))
+        identity = Principal(user.id, user.role, None)
+        expired = create_access_token(identity=identity, expires_delta=timedelta(seconds=-1))
     assert refused_status(open_ws, "") == 401
     assert refused_status(open_ws, "token=not-a-jwt") == 401
     assert refused_status(open_ws, f"token={expired}") == 401
@@ -243,8 +244,9 @@ def test_a_client_that_stops_reading_is_closed_while_others_receive(
     receive(fast)
     padding = "x" * 20_000
     for seq in range(3000):  # about 60 MB for a reader that never reads
-        event = account_event("account.updated", account_id, seq, {"padding": padding})
-        redis_client.publish(ACCOUNTS_CHANNEL, dumps(event))
+        data = {"account_id": account_id, "seq": seq, "padding": padding}
+        event = {"type": "account.updated", "ts": 0, "data": data}
+        redis_client.publish(CHANNELS.accounts, json.dumps(event))
         if seq % 500 == 0:
             put_quote(redis_client, "EURUSD", "1.10010", "1.10012", seq=seq)
     put_quote(redis_client, "EURUSD", "1.10030", "1.10032", seq=9999)

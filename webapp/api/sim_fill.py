@@ -1,8 +1,8 @@
-"""The seed system's fill endpoint, kept for its clients: a market order at the server's price.
+"""`POST /api/sim/fill`: a market order under the path the older frontend uses.
 
-`POST /api/sim/fill` is POST /api/orders under another name. The seed let a client send the fill
-price; here any price field is refused (422) and the order fills at the server's bid/ask. The
-endpoint exists only when SIM_FILL_ENABLED is set (off in production): otherwise it is 404.
+It is POST /api/orders under another name. The older system let a client send the fill price;
+here any price field is refused (422) and the order fills at the server's bid/ask. The endpoint
+exists only when SIM_FILL_ENABLED is set (off in production): otherwise it is 404.
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ from flask import current_app
 from flask.views import MethodView
 from flask_jwt_extended import jwt_required
 
+from schemas.common import ApiErrorSchema
+from schemas.orders import OrderResultSchema, SimFillRequestSchema
+from services.orders import OrderResult
 from webapp.api.base import Blueprint
 from webapp.api.orders import submit_order
 from webapp.errors import ApiError
-from webapp.schemas.common import ApiErrorSchema
-from webapp.schemas.positions import SimFillRequestSchema
-from webapp.schemas.trading import OrderResultSchema
 
-blp = Blueprint("seed", __name__, url_prefix="/api/sim", description="Seed system compatibility")
+blp = Blueprint("sim_fill", __name__, url_prefix="/api/sim", description="Fills (older path)")
 
 
 @blp.before_request
@@ -38,6 +38,6 @@ class SimFill(MethodView):
     @blp.alt_response(404, schema=ApiErrorSchema, description="NOT_FOUND: disabled")
     @blp.alt_response(409, schema=ApiErrorSchema, description="Refused: see error_code")
     @blp.doc(security=[{"bearerAuth": []}])
-    def post(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Book a market order at the server's price (seed alias of POST /api/orders)."""
+    def post(self, body: dict[str, Any]) -> OrderResult:
+        """Book a market order at the server's price (another path of POST /api/orders)."""
         return submit_order(body)

@@ -1,4 +1,7 @@
-"""The feed: Alltick (or the simulator) -> the quote store in Redis + the quote channel.
+"""The market-data feed: Alltick (or the simulator) -> the quote store in Redis + the quote channel.
+
+An orchestrator of the vendor client (marketdata.alltick) and the quote store; it runs as a
+bootstep of the feed worker (tasks.bootsteps).
 
 Policy:
 - Leadership: one feed per vendor connection. A feed runs its stream only while it holds the Redis
@@ -28,6 +31,7 @@ from domain.instruments import INSTRUMENTS, by_vendor_code
 from marketdata.alltick.models import DepthTick
 from marketdata.alltick.ws_client import AlltickStream, StreamSettings
 from services.quotes import QuoteStore, RawQuote
+from services.realtime import Channels
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +62,11 @@ class Feed:
         client: redis.Redis,
         base_ws_url: str,
         token: str,
+        channels: Channels,
         settings: StreamSettings | None = None,
     ) -> None:
         self._redis = client
+        self._channel = channels.quotes
         self._store = QuoteStore(client)
         self._owner = uuid.uuid4().hex
         self._stop = threading.Event()
@@ -123,7 +129,7 @@ class Feed:
             return
         quote = RawQuote(symbol, bid, ask, tick.tick_time, datetime.now(UTC), tick.seq)
         pipe = self._redis.pipeline(transaction=False)
-        self._store.store_tick(quote, pipe)
+        self._store.store_tick(quote, self._channel, pipe)
         self._ticks_stored += 1
         moment = time.monotonic()
         if moment >= self._next_beat:
@@ -149,4 +155,5 @@ def feed_from_config(config: dict[str, object]) -> Feed:
     """Build the feed from the app config: Alltick with ALLTICK_API_KEY, else the simulator."""
     client = redis.Redis.from_url(str(config["REDIS_URL"]), decode_responses=True)
     token = str(config["ALLTICK_API_KEY"] or config["SIMULATOR_TOKEN"])
-    return Feed(client, str(config["ALLTICK_BASE_WS"]), token)
+    channels = Channels.with_prefix(str(config["REDIS_CHANNEL_PREFIX"]))
+    return Feed(client, str(config["ALLTICK_BASE_WS"]), token, channels)

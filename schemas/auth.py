@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from webapp.schemas.common import StrictSchema
+from schemas.common import RecordSchema, StrictSchema
 
 
 class RegisterSchema(StrictSchema):
@@ -33,7 +33,7 @@ class LogoutSchema(StrictSchema):
     refresh_token = fields.String(load_default=None, validate=validate.Length(max=4096))
 
 
-class TokenPairSchema(StrictSchema):
+class TokenPairSchema(RecordSchema):
     """Tokens issued at login."""
 
     access_token = fields.String(required=True)
@@ -42,7 +42,7 @@ class TokenPairSchema(StrictSchema):
     expires_in = fields.Integer(required=True, metadata={"description": "access token seconds"})
 
 
-class AccessTokenSchema(StrictSchema):
+class AccessTokenSchema(RecordSchema):
     """A fresh access token."""
 
     access_token = fields.String(required=True)
@@ -50,11 +50,11 @@ class AccessTokenSchema(StrictSchema):
     expires_in = fields.Integer(required=True)
 
 
-class UserSchema(StrictSchema):
-    """The authenticated user."""
+class UserSchema(RecordSchema):
+    """A user and their trading account."""
 
     id = fields.Integer(required=True)
     username = fields.String(required=True)
-    role = fields.String(required=True)
-    account_id = fields.Integer(allow_none=True)
-    created_at = fields.DateTime(required=True)
+    role = fields.String(required=True, metadata={"enum": ["trader", "admin"]})
+    account_id = fields.Integer(required=True, allow_none=True)
+    created_at = fields.AwareDateTime(required=True)

@@ -1,1 +1,0 @@
-"""marshmallow schemas: what the API accepts and returns."""
