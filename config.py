@@ -99,10 +99,11 @@ class Config:
     REDIS_CHANNEL_PREFIX = env_str("REDIS_CHANNEL_PREFIX", "fx")
 
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {
-        "pool_pre_ping": True,  # a restarted PostgreSQL costs one retry, not a 500
         "pool_size": env_int("DB_POOL_SIZE", 10),
         "max_overflow": env_int("DB_MAX_OVERFLOW", 20),
     }
+    # A pooled connection idle longer than this is pinged before use (models.base.ping_when_idle)
+    DB_PING_IDLE_SECONDS = env_decimal("DB_PING_IDLE_SECONDS", "1")
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
     # JWT: short-lived access tokens, longer refresh tokens, both revocable through Redis.

@@ -16,6 +16,8 @@ position, ledger), so the design target is >= 30% of pgbench's rate.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import os
 import statistics
 import subprocess
@@ -29,7 +31,13 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import free_port, percentile, recreate, start_web  # noqa: E402
+from bench.common import (  # noqa: E402
+    KeepAliveClient,
+    free_port,
+    percentile,
+    recreate,
+    start_web,
+)
 from scripts import localservers  # noqa: E402
 
 PASSWORD = "bench-password-42"
@@ -47,46 +55,49 @@ def keep_quotes_fresh(redis_url: str, stop: threading.Event) -> None:
         stop.wait(0.5)
 
 
-def trader_session(base: str, index: int) -> requests.Session:
-    """Register and log in one trader; return an HTTP session carrying the token."""
-    session = requests.Session()
+def trader_token(base: str, index: int) -> str:
+    """Register and log in one trader; return the access token."""
     username = f"bench{index}"
-    session.post(f"{base}/api/auth/register", json={"username": username, "password": PASSWORD})
-    tokens = session.post(
-        f"{base}/api/auth/login", json={"username": username, "password": PASSWORD}
-    ).json()
-    session.headers["Authorization"] = f"Bearer {tokens['access_token']}"
-    return session
+    credentials = {"username": username, "password": PASSWORD}
+    requests.post(f"{base}/api/auth/register", json=credentials, timeout=30)
+    token: str = requests.post(f"{base}/api/auth/login", json=credentials, timeout=30).json()[
+        "access_token"
+    ]
+    return token
 
 
 def run_orders(base: str, clients: int, seconds: float) -> tuple[list[float], int]:
     """Let each client place orders on its own account; return latencies (s) and failures."""
-    sessions = [trader_session(base, i) for i in range(clients)]
+    tokens = [trader_token(base, i) for i in range(clients)]
+    return asyncio.run(_order_load(base, tokens, seconds))
+
+
+async def _order_load(base: str, tokens: list[str], seconds: float) -> tuple[list[float], int]:
+    """One keep-alive connection per client, each placing orders back to back."""
+    host, port = base.removeprefix("http://").split(":")
     latencies: list[float] = []
     failures = [0]
-    lock = threading.Lock()
-    deadline = time.monotonic() + seconds
+    bodies = [
+        json.dumps({"symbol": "EURUSD", "side": side, "lots": 0.01}).encode()
+        for side in ("BUY", "SELL")
+    ]
 
-    def loop(session: requests.Session, index: int) -> None:
-        side = ["BUY", "SELL"]
+    async def loop(token: str) -> None:
+        client = KeepAliveClient(host, int(port), {"Authorization": f"Bearer {token}"})
+        await client.connect()
+        deadline = time.monotonic() + seconds
         n = 0
         while time.monotonic() < deadline:
-            body = {"symbol": "EURUSD", "side": side[n % 2], "lots": 0.01}
             started = time.perf_counter()
-            response = session.post(f"{base}/api/orders", json=body, timeout=30)
-            elapsed = time.perf_counter() - started
-            with lock:
-                if response.status_code == 201:
-                    latencies.append(elapsed)
-                else:
-                    failures[0] += 1
+            status, _ = await client.post_json("/api/orders", bodies[n % 2])
+            if status == 201:
+                latencies.append(time.perf_counter() - started)
+            else:
+                failures[0] += 1
             n += 1
+        client.close()
 
-    threads = [threading.Thread(target=loop, args=(s, i)) for i, s in enumerate(sessions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    await asyncio.gather(*(loop(token) for token in tokens))
     return latencies, failures[0]
 
 
@@ -122,8 +133,8 @@ def main() -> None:
         "REDIS_URL": redis_url,
         "LOG_LEVEL": "WARNING",
         "LOGIN_RATE_LIMIT_PER_IP": "100000 per minute",
-        "WEB_WORKERS": "2",
-        "WEB_THREADS": str(args.clients),
+        "WEB_WORKERS": os.environ.get("WEB_WORKERS", "2"),
+        "WEB_THREADS": os.environ.get("WEB_THREADS", str(args.clients)),
     }
     import redis
 

@@ -11,11 +11,13 @@ a number carries a CHECK (x <> 'NaN') as well.
 from __future__ import annotations
 
 import enum
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Enum, MetaData, Numeric, func
+from sqlalchemy import DateTime, Engine, Enum, MetaData, Numeric, event, func
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, scoped_session
 
 from domain.positions import Side
@@ -45,6 +47,31 @@ db = SQLAlchemy(model_class=Base)
 
 # What a service receives: a plain Session, or Flask-SQLAlchemy's scoped db.session.
 DbSession = Session | scoped_session[Any]
+
+
+def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Ping a pooled connection at checkout only if it sat idle longer than `idle_seconds`.
+
+    SQLAlchemy's `pool_pre_ping` pings at every checkout: one extra round trip per request.
+    A connection in steady use is known to be alive; one that sat idle may have been cut by a
+    database restart, and is then replaced before the request uses it (DisconnectionError
+    makes the pool reconnect). A database that dies while connections are in use fails those
+    requests once; the pool then invalidates its older connections.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < idle_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # any failure of the ping means: reconnect
+            raise DisconnectionError("idle connection lost") from exc
 
 
 def utcnow() -> datetime:

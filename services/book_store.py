@@ -21,109 +21,115 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Engine, text
 
 from domain.booking import Booking
 from domain.positions import Side
 from domain.records import AccountState, AccountStatus, PositionRecord, PositionStatus
 
+# One row, one column: the account, its open positions, any stored order under the
+# client_order_id, the database's clock and the ids, as one JSON document (numbers as strings,
+# so every value reads back exactly as a Decimal).
 READ = text(
     """
-    SELECT a.currency, a.balance, a.leverage, a.status::text AS status, a.txn_seq,
-           clock_timestamp() AS read_at,
-           o.request_hash AS replay_hash, o.result AS replay_result,
-           (SELECT CASE WHEN CAST(:allocate AS boolean) THEN nextval('orders_id_seq') END)
-               AS order_id,
-           (SELECT CASE WHEN CAST(:allocate AS boolean) THEN nextval('fills_id_seq') END)
-               AS fill_id,
-           (SELECT CASE WHEN CAST(:allocate AS boolean) AND CAST(:may_open AS boolean)
-                AND NOT EXISTS (
-                SELECT 1 FROM positions
-                WHERE account_id = :account_id AND symbol = :symbol AND status = 'open')
-             THEN nextval('positions_id_seq') END) AS position_id,
-           p.id AS p_id, p.symbol AS p_symbol, p.side::text AS p_side, p.lots AS p_lots,
-           p.max_lots AS p_max_lots, p.avg_price AS p_avg_price,
-           p.realized_pnl AS p_realized_pnl, p.opened_at AS p_opened_at,
-           p.txn_seq AS p_txn_seq
+    SELECT json_build_object(
+        'currency', a.currency, 'balance', a.balance::text, 'leverage', a.leverage,
+        'status', a.status, 'txn_seq', a.txn_seq, 'read_at', clock_timestamp(),
+        'replay_hash', o.request_hash, 'replay_result', o.result,
+        'order_id', (SELECT CASE WHEN CAST(:allocate AS boolean)
+                     THEN nextval('orders_id_seq') END),
+        'fill_id', (SELECT CASE WHEN CAST(:allocate AS boolean)
+                    THEN nextval('fills_id_seq') END),
+        'position_id', (SELECT CASE WHEN CAST(:allocate AS boolean)
+                        AND CAST(:may_open AS boolean) AND NOT EXISTS (
+                            SELECT 1 FROM positions WHERE account_id = :account_id
+                            AND symbol = :symbol AND status = 'open')
+                        THEN nextval('positions_id_seq') END),
+        'positions', COALESCE((
+            SELECT json_agg(json_build_object(
+                'id', p.id, 'symbol', p.symbol, 'side', p.side, 'lots', p.lots::text,
+                'max_lots', p.max_lots::text, 'avg_price', p.avg_price::text,
+                'realized_pnl', p.realized_pnl::text, 'opened_at', p.opened_at,
+                'txn_seq', p.txn_seq) ORDER BY p.symbol)
+            FROM positions p WHERE p.account_id = a.id AND p.status = 'open'), '[]'::json)
+    )::text AS book
     FROM accounts a
-    LEFT JOIN positions p ON p.account_id = a.id AND p.status = 'open'
     LEFT JOIN orders o ON o.account_id = a.id AND o.client_order_id = :client_order_id
     WHERE a.id = :account_id
-    ORDER BY p.symbol
     """
 )
 
+# One statement, one parameter: the booking as a JSON document (numbers as strings, read back
+# exactly by the casts). Every row is written through `account`, which is empty when the
+# account changed since it was read.
 WRITE = text(
     """
     WITH account AS (
-        UPDATE accounts SET balance = :balance, txn_seq = :txn_seq
-        WHERE id = :account_id AND txn_seq = :seen_txn_seq
-          AND status = CAST(:seen_status AS account_status) AND leverage = :seen_leverage
-        RETURNING id
+        UPDATE accounts AS a
+        SET balance = CAST(b.d->>'balance' AS numeric), txn_seq = CAST(b.d->>'txn_seq' AS bigint)
+        FROM (SELECT CAST(:booking AS jsonb) AS d) AS b
+        WHERE a.id = CAST(b.d->>'account_id' AS integer)
+          AND a.txn_seq = CAST(b.d->>'seen_txn_seq' AS bigint)
+          AND a.status = CAST(b.d->>'seen_status' AS account_status)
+          AND a.leverage = CAST(b.d->>'seen_leverage' AS integer)
+        RETURNING a.id, b.d, CAST(b.d->>'txn_seq' AS bigint) AS txn_seq,
+                  CAST(b.d->>'booked_at' AS timestamptz) AS booked_at
     ), changed AS (
         UPDATE positions AS p
         SET lots = u.lots, max_lots = u.max_lots, avg_price = u.avg_price,
-            realized_pnl = u.realized_pnl, status = CAST(u.status AS position_status),
-            closed_at = u.closed_at, close_price = u.close_price, close_reason = u.close_reason,
-            txn_seq = CAST(:txn_seq AS bigint)
-        FROM account, unnest(
-            CAST(:u_id AS bigint[]), CAST(:u_lots AS numeric[]), CAST(:u_max_lots AS numeric[]),
-            CAST(:u_avg_price AS numeric[]), CAST(:u_realized_pnl AS numeric[]),
-            CAST(:u_status AS text[]), CAST(:u_closed_at AS timestamptz[]),
-            CAST(:u_close_price AS numeric[]), CAST(:u_close_reason AS text[])
-        ) AS u(id, lots, max_lots, avg_price, realized_pnl, status, closed_at, close_price,
-               close_reason)
+            realized_pnl = u.realized_pnl, status = u.status, closed_at = u.closed_at,
+            close_price = u.close_price, close_reason = u.close_reason, txn_seq = account.txn_seq
+        FROM account, jsonb_to_recordset(account.d->'updated') AS u(
+            id bigint, lots numeric, max_lots numeric, avg_price numeric, realized_pnl numeric,
+            status position_status, closed_at timestamptz, close_price numeric,
+            close_reason text)
         WHERE p.id = u.id AND p.account_id = account.id
         RETURNING p.id
     ), opened AS (
         INSERT INTO positions (id, account_id, symbol, side, lots, max_lots, avg_price,
                                realized_pnl, status, opened_at, txn_seq)
-        SELECT n.id, account.id, n.symbol, CAST(n.side AS order_side), n.lots, n.lots,
-               n.avg_price, 0, 'open', CAST(:booked_at AS timestamptz), CAST(:txn_seq AS bigint)
-        FROM account, (SELECT count(*) FROM changed) AS closed_first, unnest(
-            CAST(:n_id AS bigint[]), CAST(:n_symbol AS text[]), CAST(:n_side AS text[]),
-            CAST(:n_lots AS numeric[]), CAST(:n_avg_price AS numeric[])
-        ) AS n(id, symbol, side, lots, avg_price)
+        SELECT n.id, account.id, n.symbol, n.side, n.lots, n.lots, n.avg_price, 0, 'open',
+               account.booked_at, account.txn_seq
+        FROM account, (SELECT count(*) FROM changed) AS closed_first,
+             jsonb_to_recordset(account.d->'opened') AS n(
+                 id bigint, symbol text, side order_side, lots numeric, avg_price numeric)
         RETURNING id
     ), booked_order AS (
         INSERT INTO orders (id, account_id, client_order_id, request_hash, symbol, side, lots,
                             price_bound, reason, status, result, txn_seq, created_at)
-        SELECT CAST(:order_id AS bigint), account.id, CAST(:client_order_id AS text),
-               CAST(:request_hash AS text), CAST(:symbol AS text), CAST(:side AS order_side),
-               CAST(:lots AS numeric), CAST(:price_bound AS numeric),
-               CAST(:reason AS order_reason), CAST(:order_status AS text),
-               CAST(:result AS jsonb), CAST(:txn_seq AS bigint), CAST(:booked_at AS timestamptz)
-        FROM account
-        RETURNING id
+        SELECT o.id, account.id, o.client_order_id, o.request_hash, o.symbol, o.side, o.lots,
+               o.price_bound, o.reason, o.status, account.d->'result', account.txn_seq,
+               account.booked_at
+        FROM account, jsonb_to_record(account.d->'order') AS o(
+            id bigint, client_order_id text, request_hash text, symbol text, side order_side,
+            lots numeric, price_bound numeric, reason order_reason, status text)
+        RETURNING id, symbol, side
     ), booked_fills AS (
         INSERT INTO fills (id, order_id, account_id, position_id, symbol, side, lots, price,
                            realized_pnl, txn_seq, created_at)
-        SELECT f.id, booked_order.id, CAST(:account_id AS integer), f.position_id,
-               CAST(:symbol AS text), CAST(:side AS order_side), f.lots, f.price, f.realized_pnl,
-               CAST(:txn_seq AS bigint), CAST(:booked_at AS timestamptz)
-        FROM booked_order, (SELECT count(*) FROM opened) AS opened_first, unnest(
-            CAST(:f_id AS bigint[]), CAST(:f_position_id AS bigint[]),
-            CAST(:f_lots AS numeric[]), CAST(:f_price AS numeric[]),
-            CAST(:f_realized_pnl AS numeric[])
-        ) AS f(id, position_id, lots, price, realized_pnl)
+        SELECT f.id, booked_order.id, account.id, f.position_id, booked_order.symbol,
+               booked_order.side, f.lots, f.price, f.realized_pnl, account.txn_seq,
+               account.booked_at
+        FROM account, booked_order, (SELECT count(*) FROM opened) AS opened_first,
+             jsonb_to_recordset(account.d->'fills') AS f(
+                 id bigint, position_id bigint, lots numeric, price numeric,
+                 realized_pnl numeric)
         RETURNING id
     ), entries AS (
         INSERT INTO ledger_entries (account_id, kind, amount, balance_after, reference, reason,
                                     txn_seq, created_at)
-        SELECT account.id, CAST(e.kind AS ledger_kind), e.amount, e.balance_after, e.reference,
-               e.reason, CAST(:txn_seq AS bigint), CAST(:booked_at AS timestamptz)
-        FROM account, unnest(
-            CAST(:e_kind AS text[]), CAST(:e_amount AS numeric[]),
-            CAST(:e_balance_after AS numeric[]), CAST(:e_reference AS text[]),
-            CAST(:e_reason AS text[])
-        ) AS e(kind, amount, balance_after, reference, reason)
+        SELECT account.id, e.kind, e.amount, e.balance_after, e.reference, e.reason,
+               account.txn_seq, account.booked_at
+        FROM account, jsonb_to_recordset(account.d->'entries') AS e(
+            kind ledger_kind, amount numeric, balance_after numeric, reference text,
+            reason text)
         RETURNING id
     )
-    SELECT (SELECT count(*) FROM account) AS booked,
-           (SELECT count(*) FROM booked_fills) AS fills,
-           (SELECT count(*) FROM entries) AS entries
+    SELECT (SELECT count(*) FROM account) AS booked
     """
 )
 
@@ -202,20 +208,27 @@ def read_book(
         "allocate": allocate,
         "may_open": may_open,
     }
-    rows = connection.execute(READ, params).all()
-    if not rows:
+    raw = connection.execute(READ, params).scalar()
+    if raw is None:
         return None
-    first = rows[0]
+    found = orjson.loads(raw)
     account = AccountState(
-        id=account_id, currency=first.currency, balance=first.balance,
-        leverage=first.leverage, status=AccountStatus(first.status), txn_seq=first.txn_seq,
+        id=account_id, currency=found["currency"], balance=Decimal(found["balance"]),
+        leverage=found["leverage"], status=AccountStatus(found["status"]),
+        txn_seq=found["txn_seq"],
     )  # fmt: skip
     stored = None
-    if first.replay_hash is not None:
-        stored = StoredOrder(first.replay_hash, first.replay_result)
-    ids = IdPool(connection, _ids(first.order_id), _ids(first.fill_id), _ids(first.position_id))
-    positions = tuple(_position(row) for row in rows if row.p_id is not None)
-    return AccountBook(account, positions, first.read_at.astimezone(UTC), stored, ids)
+    if found["replay_hash"] is not None:
+        stored = StoredOrder(found["replay_hash"], found["replay_result"])
+    ids = IdPool(
+        connection, _ids(found["order_id"]), _ids(found["fill_id"]), _ids(found["position_id"])
+    )
+    positions = tuple(_position(row) for row in found["positions"])
+    return AccountBook(account, positions, _moment(found["read_at"]), stored, ids)
+
+
+def _moment(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 @functools.cache
@@ -234,12 +247,13 @@ def _ids(value: int | None) -> list[int]:
     return [] if value is None else [value]
 
 
-def _position(row: Any) -> PositionRecord:
+def _position(row: dict[str, Any]) -> PositionRecord:
     return PositionRecord(
-        id=row.p_id, symbol=row.p_symbol, side=Side(row.p_side), lots=row.p_lots,
-        max_lots=row.p_max_lots, avg_price=row.p_avg_price, realized_pnl=row.p_realized_pnl,
-        status=PositionStatus.OPEN, opened_at=row.p_opened_at, closed_at=None,
-        close_price=None, close_reason=None, txn_seq=row.p_txn_seq,
+        id=row["id"], symbol=row["symbol"], side=Side(row["side"]), lots=Decimal(row["lots"]),
+        max_lots=Decimal(row["max_lots"]), avg_price=Decimal(row["avg_price"]),
+        realized_pnl=Decimal(row["realized_pnl"]), status=PositionStatus.OPEN,
+        opened_at=_moment(row["opened_at"]), closed_at=None, close_price=None,
+        close_reason=None, txn_seq=row["txn_seq"],
     )  # fmt: skip
 
 
@@ -248,27 +262,29 @@ def write_booking(
     seen: AccountState,
     booking: Booking,
     request_hash: str,
-    result_json: str,
+    result: dict[str, Any],
 ) -> bool:
     """Write every row of the booking in one statement; False if the account changed meanwhile."""
     order = booking.order
-    params: dict[str, Any] = {
-        "account_id": seen.id, "seen_txn_seq": seen.txn_seq, "seen_status": seen.status.value,
+    document = {
+        "account_id": seen.id, "seen_txn_seq": seen.txn_seq, "seen_status": seen.status,
         "seen_leverage": seen.leverage, "balance": booking.account.balance,
         "txn_seq": booking.account.txn_seq, "booked_at": order.created_at,
-        "order_id": order.id, "client_order_id": order.client_order_id,
-        "request_hash": request_hash, "symbol": order.symbol, "side": order.side.value,
-        "lots": order.lots, "price_bound": order.price_bound, "reason": order.reason.value,
-        "order_status": order.status.value, "result": result_json,
-        **_columns("u", booking.updated, UPDATED_COLUMNS),
-        **_columns("n", booking.opened, OPENED_COLUMNS),
-        **_columns("f", booking.fills, FILL_COLUMNS),
-        **_columns("e", booking.entries, ENTRY_COLUMNS),
+        "order": {**_row(order, ORDER_COLUMNS), "request_hash": request_hash},
+        "result": result,
+        "updated": [_row(p, UPDATED_COLUMNS) for p in booking.updated],
+        "opened": [_row(p, OPENED_COLUMNS) for p in booking.opened],
+        "fills": [_row(f, FILL_COLUMNS) for f in booking.fills],
+        "entries": [_row(e, ENTRY_COLUMNS) for e in booking.entries],
     }  # fmt: skip
-    row = connection.execute(WRITE, params).one()
-    return bool(row.booked)
+    text_ = orjson.dumps(document, default=_json_value).decode()
+    booked = connection.execute(WRITE, {"booking": text_}).scalar()
+    return bool(booked)
 
 
+ORDER_COLUMNS = (
+    "id", "client_order_id", "symbol", "side", "lots", "price_bound", "reason", "status",
+)  # fmt: skip
 UPDATED_COLUMNS = (
     "id", "lots", "max_lots", "avg_price", "realized_pnl", "status", "closed_at", "close_price",
     "close_reason",
@@ -278,10 +294,12 @@ FILL_COLUMNS = ("id", "position_id", "lots", "price", "realized_pnl")
 ENTRY_COLUMNS = ("kind", "amount", "balance_after", "reference", "reason")
 
 
-def _columns(prefix: str, rows: Sequence[Any], names: Sequence[str]) -> dict[str, list[Any]]:
-    """Return one array parameter per column (`{prefix}_{name}`), enums as their values."""
-    return {f"{prefix}_{name}": [_plain(getattr(row, name)) for row in rows] for name in names}
+def _row(record: Any, names: Sequence[str]) -> dict[str, Any]:
+    return {name: getattr(record, name) for name in names}
 
 
-def _plain(value: Any) -> Any:
-    return getattr(value, "value", value)
+def _json_value(value: Any) -> str:
+    """Write a Decimal as its exact string (orjson writes enums, datetimes and str itself)."""
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"cannot write {type(value).__name__} into a booking")

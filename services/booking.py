@@ -18,7 +18,10 @@ priced at the server's quote and booked in one unit of work:
 
 Concurrency: optimistic. When another booking on the same account committed between steps 1
 and 4, step 4 writes nothing and the booking starts again from step 1 (each try sees the other's
-result, so nothing is booked twice or on a stale position). After OPTIMISTIC_TRIES such
+result, so nothing is booked twice or on a stale position). A database connection found dead at
+step 1 is replaced and the booking tried again; one that dies during step 4 leaves the outcome
+unknown, so the error reaches the client, whose retry with the same `client_order_id` returns
+the booking if it was made. After OPTIMISTIC_TRIES such
 conflicts the booking takes the account row lock (SELECT ... FOR UPDATE) first, in a
 transaction, so a hot account still makes progress. Orders on different accounts never wait
 for each other.
@@ -39,9 +42,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-import orjson
 import redis
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
 
 from domain.booking import Booking, OrderTicket, book_fill
 from domain.errors import AccountDisabled, DuplicateClientOrderId, PriceStale
@@ -182,10 +185,15 @@ def _try(
     connection: Connection, deps: Collaborators, request: BookingRequest, now: datetime
 ) -> _Booked | None:
     """Read, price, plan and write once; None when the account changed meanwhile."""
-    book_ = read_book(
-        connection, request.account_id, request.symbol, request.client_order_id,
-        allocate=True, may_open=request.may_open,
-    )  # fmt: skip
+    try:
+        book_ = read_book(
+            connection, request.account_id, request.symbol, request.client_order_id,
+            allocate=True, may_open=request.may_open,
+        )  # fmt: skip
+    except DBAPIError as exc:
+        if exc.connection_invalidated:
+            return None  # the connection died before anything was written: try again
+        raise
     if book_ is None:
         raise AccountNotFound(request.account_id)
     if book_.stored is not None:
@@ -205,8 +213,7 @@ def _try(
         market.rates, book_.ids, book_.read_at, check_margin=request.reason is OrderReason.CLIENT,
     )  # fmt: skip
     result = OrderResult(booking.order, booking.fills, booking.position, booking.summary)
-    body = orjson.dumps(RESULT.dump(result)).decode()
-    if not write_booking(connection, book_.account, booking, request.digest(), body):
+    if not write_booking(connection, book_.account, booking, request.digest(), RESULT.dump(result)):
         return None
     return _Booked(result, booking)
 

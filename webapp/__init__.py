@@ -56,6 +56,7 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
+    from models.base import ping_when_idle
     from webapp.auth import register_jwt_callbacks
     from webapp.errors import register_error_handlers
     from webapp.extensions import api, cors, db, jwt, limiter, migrate, redis_store, sock
@@ -67,6 +68,8 @@ def _init_extensions(app: Flask) -> None:
     if proxy_hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxy_hops, x_proto=proxy_hops)  # type: ignore[method-assign]
     db.init_app(app)
+    with app.app_context():
+        ping_when_idle(db.engine, float(app.config["DB_PING_IDLE_SECONDS"]))
     migrate.init_app(app, db, directory=str(_migrations_dir()))
     redis_store.init_app(app)
     jwt.init_app(app)
