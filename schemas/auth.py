@@ -58,3 +58,10 @@ class UserSchema(RecordSchema):
     role = fields.String(required=True, metadata={"enum": ["trader", "admin"]})
     account_id = fields.Integer(required=True, allow_none=True)
     created_at = fields.AwareDateTime(required=True)
+
+
+class TicketSchema(RecordSchema):
+    """A one-time ticket to open the WebSocket with, instead of the access token."""
+
+    ticket = fields.String(required=True, metadata={"description": "use as /ws?ticket=..."})
+    expires_in = fields.Integer(required=True, metadata={"description": "seconds; single use"})

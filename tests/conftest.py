@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -62,7 +63,7 @@ def test_urls() -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def app(test_urls: dict[str, str]) -> Iterator[Flask]:
+def app(test_urls: dict[str, str], pytestconfig: pytest.Config) -> Iterator[Flask]:
     """The app under test, on a freshly migrated test database."""
     from flask_migrate import upgrade
 
@@ -72,6 +73,7 @@ def app(test_urls: dict[str, str]) -> Iterator[Flask]:
     flask_app = create_app(TestingConfig, overrides=dict(test_urls))
     with flask_app.app_context():
         upgrade()
+    pytestconfig.stash[APP_KEY] = flask_app
     yield flask_app
 
 
@@ -95,7 +97,10 @@ def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    """A test client of the app."""
+    """A test client of the app that checks every response against the OpenAPI document."""
+    from tests.contract import ContractClient
+
+    app.test_client_class = ContractClient
     return app.test_client()
 
 
@@ -127,3 +132,31 @@ def worker(app: Flask, test_urls: dict[str, str]) -> Iterator[subprocess.Popen[b
     with celery_worker(test_urls) as process:
         assert app.extensions["celery"].send_task("system.ping").get(timeout=60) == "pong"
         yield process
+
+
+APP_KEY = pytest.StashKey[Flask]()
+
+
+def _whole_suite(config: pytest.Config) -> bool:
+    """Return whether this run collects the whole suite, unfiltered."""
+    tests_root = (config.rootpath / "tests").resolve()
+    args = [Path(arg.split("::")[0]).resolve() for arg in config.args]
+    filtered = config.option.keyword or config.option.markexpr or config.option.deselect
+    return args in ([], [tests_root], [config.rootpath.resolve()]) and not filtered
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """On a whole-suite run, fail when a documented operation never answered a checked 2xx."""
+    from tests.contract import unanswered
+
+    app = session.config.stash.get(APP_KEY, None)
+    if app is None or exitstatus != 0 or not _whole_suite(session.config):
+        return
+    missing = unanswered(app)
+    if missing:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(
+                "operations no test saw answer 2xx: " + ", ".join(missing), red=True
+            )
+        session.exitstatus = 1

@@ -15,6 +15,7 @@ from flask_smorest import Api
 from flask_sock import Sock
 
 from models import db
+from schemas.common import ApiErrorSchema
 from services.redis_client import connect
 
 
@@ -35,10 +36,16 @@ class RedisStore:
         return client
 
 
+class TradingApi(Api):
+    """flask-smorest's Api, documenting the one error shape every failure answers with."""
+
+    ERROR_SCHEMA = ApiErrorSchema
+
+
 migrate = Migrate()
 jwt = JWTManager()
 cors = CORS()
-api = Api()
+api = TradingApi()
 sock = Sock()
 limiter = Limiter(key_func=get_remote_address)
 redis_store = RedisStore()

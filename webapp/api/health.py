@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
 
 from flask import current_app
 from flask.views import MethodView
 from sqlalchemy import text
 
 from models import db
+from schemas.health import HealthSchema, ReadinessSchema
 from services.feed import HEARTBEAT_TTL_S, heartbeat_age_seconds
 from webapp.api.base import Blueprint
 from webapp.extensions import redis_store
@@ -55,35 +56,63 @@ CHECKS: dict[str, Callable[[], None]] = {
 }
 
 
-def run_checks(checks: dict[str, Callable[[], None]]) -> dict[str, dict[str, str]]:
+@dataclass(frozen=True)
+class Component:
+    """One dependency's state."""
+
+    status: str
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """Every dependency's state; ready when all are ok."""
+
+    components: dict[str, Component]
+
+    @property
+    def ready(self) -> bool:
+        """Return whether every component is ok."""
+        return all(c.status == "ok" for c in self.components.values())
+
+    @property
+    def status(self) -> str:
+        """Return "ok" or "unavailable"."""
+        return "ok" if self.ready else "unavailable"
+
+
+@dataclass(frozen=True)
+class Alive:
+    status: str = "ok"
+
+
+def run_checks(checks: dict[str, Callable[[], None]]) -> Readiness:
     """Run each check; report ok or the error's class and message per component."""
-    results: dict[str, dict[str, str]] = {}
+    results: dict[str, Component] = {}
     for name, check in checks.items():
         try:
             check()
         except Exception as exc:  # a readiness probe reports every failure, whatever it is
             log.warning("event=ready_check_failed component=%s error=%r", name, exc)
-            results[name] = {"status": "error", "error": f"{type(exc).__name__}: {exc}"[:300]}
+            results[name] = Component("error", f"{type(exc).__name__}: {exc}"[:300])
         else:
-            results[name] = {"status": "ok"}
-    return results
+            results[name] = Component("ok")
+    return Readiness(results)
 
 
 @blp.route("/health")
 class Health(MethodView):
-    @blp.response(200)
-    def get(self) -> dict[str, str]:
+    @blp.response(200, HealthSchema)
+    def get(self) -> Alive:
         """Say the process is alive (touches no dependency)."""
-        return {"status": "ok"}
+        return Alive()
 
 
 @blp.route("/ready")
 class Ready(MethodView):
-    @blp.response(200)
-    @blp.alt_response(503, description="A dependency is down")
-    def get(self) -> tuple[dict[str, Any], int]:
+    @blp.response(200, ReadinessSchema)
+    @blp.alt_response(503, schema=ReadinessSchema, description="A dependency is down")
+    def get(self) -> tuple[Readiness, int]:
         """Check PostgreSQL, Redis, the broker and the feed; 503 when any is down."""
-        components = run_checks(CHECKS)
-        ready = all(result["status"] == "ok" for result in components.values())
-        body = {"status": "ok" if ready else "unavailable", "components": components}
-        return body, (200 if ready else 503)
+        readiness = run_checks(CHECKS)
+        return readiness, (200 if readiness.ready else 503)
