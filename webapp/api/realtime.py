@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask.views import MethodView
 from flask_jwt_extended import get_jwt, jwt_required
+
 from schemas.auth import TicketSchema
 from webapp.api.base import Blueprint
 from webapp.ws.relay import TICKET_TTL_S, issue_ticket
