@@ -34,6 +34,7 @@ from domain.instruments import INSTRUMENTS  # noqa: E402
 from services.engine import EngineSettings, Levels, PositionsEngine  # noqa: E402
 from services.engine import events as engine_events  # noqa: E402
 from services.engine.revalue import conversion_factors  # noqa: E402
+from services.realtime import Channels  # noqa: E402
 from tests.quotes import MIDS  # noqa: E402
 
 SYMBOLS = sorted(INSTRUMENTS)
@@ -42,7 +43,7 @@ START = {s: float(MIDS.get(s, "1.00000")) for s in SYMBOLS}
 
 def build_engine(positions: int, accounts: int, rng: np.random.Generator) -> PositionsEngine:
     """Return an engine (no database, no Redis) whose book holds the generated positions."""
-    settings = EngineSettings(levels=Levels(100.0, 50.0))
+    settings = EngineSettings(levels=Levels(100.0, 50.0), channels=Channels.with_prefix("bench"))
     engine = PositionsEngine(None, None, lambda name, args: None, settings)  # type: ignore[arg-type]
     book = engine.book
     per_account = positions // accounts
@@ -168,7 +169,9 @@ def main() -> None:
     bare_rate = summary("bare numpy", run_bare(arrays, stream), revaluations)
     print(f"ratio bare/engine: {bare_rate / engine_rate:.2f}x (target <= 3x)")
     started = time.perf_counter()
-    valued = engine_events.due_valuations(engine.book.accounts, time.monotonic() + 10, 0.25)
+    valued = engine_events.due_valuations(
+        engine.book.accounts, time.monotonic() + 10, 0.25, engine.book.accounts.size
+    )
     elapsed = time.perf_counter() - started
     print(f"flush: {len(valued)} account.valued events built in {elapsed * 1000:.0f} ms")
 

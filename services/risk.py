@@ -23,21 +23,25 @@ Policy:
   nothing, so a retried or duplicated task is harmless.
 - Events, after each commit: the booking's own (`order.filled`, `position.changed`,
   `account.updated`), then `stop_out`.
-- The sweep reads every open position joined to its account in one query, without locks, values
-  every account at one snapshot of the quotes, publishes `margin.call` for each account at or
-  below the margin-call level (stop-out ones included, with their ``margin_state``) and returns
-  the accounts at or below the stop-out level; ``stop_out`` then re-checks each.
+- The sweep reads every open position joined to its account in one query, without locks, and
+  values every account at one snapshot of the quotes: first in floats, vectorised with the
+  positions engine's book (services.engine), then exactly, in Decimal with the domain's rules,
+  every account the floats put near or below the margin-call level or could not value. It
+  publishes `margin.call` for each account at or below the margin-call level (stop-out ones
+  included, with their ``margin_state``) and returns the accounts at or below the stop-out
+  level; ``stop_out`` then re-checks each.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
+import numpy as np
 
 from domain.errors import DomainError, PositionNotFound
 from domain.instruments import get_instrument
@@ -47,10 +51,11 @@ from domain.pricing import untradeable_reason
 from domain.records import AccountState, OrderReason, PositionStatus
 from domain.risk import MarginState, margin_state, stop_out_sequence
 from domain.valuation import open_positions_of
-from models import Account, Position
-from models.base import DbSession
 from services.book_store import AccountBook, read_current
 from services.booking import Collaborators, OrderResult, book
+from services.engine.book import PositionBook
+from services.engine.loader import book_of, open_positions
+from services.engine.revalue import Levels, revalue_symbol
 from services.events import AccountEvent, MarginCalled, StoppedOut
 from services.positions import AccountChanged, CloseRequest
 from services.quotes import Market
@@ -177,36 +182,37 @@ def _publish_stop_out(deps: Collaborators, account_id: int, result: OrderResult)
     deps.publisher.account_events([event])
 
 
-@dataclass
-class _Book:
-    """An account's balance and open positions as read by the sweep."""
-
-    account: AccountState
-    positions: list[OpenPosition] = field(default_factory=list)
+# Accounts whose float level is at most this many percentage points above the margin-call
+# level (or that cannot be valued in floats) are valued again exactly; a float level is within
+# 1e-9 of the exact one, and the exact level is rounded to 0.01 (half-even) before it is judged.
+SCREEN_POINTS = 0.01
 
 
 def sweep_margin(
-    session: DbSession,
     deps: Collaborators,
     margin_call_level: Decimal,
     stop_out_level: Decimal,
     now: datetime,
 ) -> SweepResult:
     """Value every account with open positions; warn margin calls, return those due stop out."""
-    books = _open_books(session)
-    session.rollback()  # a read: end the transaction before the slower valuation
+    with deps.sql.connect() as connection:
+        chunks = list(open_positions(connection))
+    rows = [row for chunk in chunks for row in chunk]
     market = Market.load(deps.quotes)
-    quotes = market.bid_ask()
+    book_ = book_of(chunks)
+    candidates = _screen(book_, market, margin_call_level, stop_out_level)
+    account_ids = np.fromiter((row.id for row in rows), dtype=np.int64, count=len(rows))
     warned: list[int] = []
     due: list[int] = []
     unvalued: list[int] = []
     events: list[AccountEvent] = []
-    for book_ in books:
-        account = book_.account
+    for account_id in candidates:
+        start, end = np.searchsorted(account_ids, [account_id, account_id + 1])
+        account, positions = _exact_book(rows[start:end])
         try:
             valuation = value_account(
-                account.balance, account.currency, account.leverage, book_.positions, quotes,
-                market.rates,
+                account.balance, account.currency, account.leverage, positions,
+                market.bid_ask(), market.rates,
             )  # fmt: skip
         except DomainError as error:
             unvalued.append(account.id)
@@ -218,31 +224,42 @@ def sweep_margin(
         (due if state is MarginState.STOP_OUT else warned).append(account.id)
         events.append(margin_called(account, valuation, state, margin_call_level, stop_out_level))
     deps.publisher.account_events(events)
-    return SweepResult(len(books), warned, due, unvalued)
+    return SweepResult(book_.accounts.size, warned, due, unvalued)
 
 
-def _open_books(session: DbSession) -> list[_Book]:
-    """Read every open position with its account's balance, in one query."""
-    query = (
-        select(
-            Position.account_id, Position.symbol, Position.side, Position.lots, Position.avg_price,
-            Account.balance, Account.currency, Account.leverage, Account.status, Account.txn_seq,
+def _screen(
+    book_: PositionBook, market: Market, margin_call_level: Decimal, stop_out_level: Decimal
+) -> list[int]:
+    """Value the book in floats; return the accounts to value exactly, by id."""
+    levels = Levels(float(margin_call_level), float(stop_out_level))
+    for symbol, symbol_book in book_.symbols.items():
+        quote = market.quotes.get(symbol)
+        if quote is not None:
+            bid, ask = float(quote.bid), float(quote.ask)
+            revalue_symbol(symbol_book, book_.accounts, bid, ask, market.rates, levels)
+    accounts = book_.accounts
+    n = accounts.size
+    used = accounts.margin[:n]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        level = np.where(used > 0, (accounts.balance[:n] + accounts.pnl[:n]) / used * 100, np.inf)
+    screened = (accounts.missing[:n] > 0) | (level <= levels.margin_call + SCREEN_POINTS)
+    return sorted(int(account_id) for account_id in accounts.id[:n][screened])
+
+
+def _exact_book(rows: Sequence[Any]) -> tuple[AccountState, list[OpenPosition]]:
+    """Return an account and its open positions (exact Decimals) from its rows."""
+    first = rows[0]
+    account = AccountState(
+        first.id, first.currency, first.balance, first.leverage, first.status, first.txn_seq
+    )
+    positions = [
+        OpenPosition(
+            get_instrument(row.symbol),
+            PositionState.of(row.symbol, row.side, row.lots, row.avg_price),
         )
-        .join(Account, Account.id == Position.account_id)
-        .where(Position.status == PositionStatus.OPEN)
-        .order_by(Position.account_id, Position.symbol)
-    )  # fmt: skip
-    books: dict[int, _Book] = {}
-    for row in session.execute(query):
-        found = books.get(row.account_id)
-        if found is None:
-            account = AccountState(
-                row.account_id, row.currency, row.balance, row.leverage, row.status, row.txn_seq
-            )
-            found = books[row.account_id] = _Book(account)
-        state = PositionState.of(row.symbol, row.side, row.lots, row.avg_price)
-        found.positions.append(OpenPosition(get_instrument(row.symbol), state))
-    return list(books.values())
+        for row in rows
+    ]
+    return account, positions
 
 
 def margin_called(

@@ -19,7 +19,6 @@ from typing import Any
 
 from celery import shared_task
 
-from models import db
 from services.risk import stop_out as stop_out_account
 from services.risk import stop_out_all, sweep_margin
 from tasks.context import collaborators, level
@@ -34,9 +33,7 @@ def run_sweep() -> dict[str, Any]:
     """Sweep every account, then stop out those due; return what was found and closed."""
     deps = collaborators()
     stop_out_level = level("STOP_OUT_LEVEL")
-    found = sweep_margin(
-        db.session, deps, level("MARGIN_CALL_LEVEL"), stop_out_level, datetime.now(UTC)
-    )
+    found = sweep_margin(deps, level("MARGIN_CALL_LEVEL"), stop_out_level, datetime.now(UTC))
     closed = stop_out_all(deps, found.stop_out, stop_out_level, datetime.now(UTC))
     return {**asdict(found), "closed": {str(k): v for k, v in closed.items()}}
 

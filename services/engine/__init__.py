@@ -16,6 +16,10 @@ Policy:
   after a lost message — reloads that account's balance and open positions (one query);
   `stop_out` always does. A pub/sub reconnect (the client's silent one, or an error that
   restarts the loop) reloads everything, and so does a timer every `reload_interval` (60 s).
+  A full reload is built in a background thread into a new book while ticks keep being
+  revalued on the current one; the loop then swaps the new book in (keeping margin states and
+  throttles), values it at the latest quotes and reloads the accounts whose events arrived
+  meanwhile. Only the first load, at start, makes the loop wait.
 - Throttling: `account.valued` is published at most once per `publish_interval` (0.25 s) per
   account, conflated (the latest valuation wins). `margin.call` is published at once, when an
   account crosses DOWN through the margin-call level (once per crossing: it must recover above

@@ -118,6 +118,24 @@ class Accounts(Columns):
         self.seq[row] = seq
         return row
 
+    def add_many(
+        self, ids: IntArray, balances: FloatArray, currencies: list[str], seqs: IntArray
+    ) -> IntArray:
+        """Add accounts not followed yet, in bulk (a fresh book's load); return their rows."""
+        count = len(ids)
+        first, self.size = self.size, self.size + count
+        capacity = len(self.id)
+        if self.size > capacity:
+            for name in self._dtypes:
+                setattr(self, name, _grow(getattr(self, name), max(self.size, capacity * 2)))
+        rows = np.arange(first, self.size, dtype=np.int64)
+        self.id[rows], self.balance[rows], self.seq[rows] = ids, balances, seqs
+        self.currency[rows] = [self.currency_index(c) for c in currencies]
+        self.last_published[rows] = -np.inf
+        self.last_stop_out[rows] = -np.inf
+        self.rows.update(zip(ids.tolist(), rows.tolist(), strict=True))
+        return rows
+
     def clear_positions(self, row: int) -> None:
         """Forget the sums of an account's positions (they are about to be re-added)."""
         self.pnl[row] = 0.0
@@ -177,6 +195,31 @@ class SymbolBook(Columns):
         self.all_valued = False
         accounts.missing[account_row] += 1
 
+    def add_many(
+        self,
+        accounts: Accounts,
+        account_rows: IntArray,
+        units: FloatArray,
+        avg: FloatArray,
+        margin: FloatArray,
+    ) -> None:
+        """Add positions of accounts that hold none in this symbol yet, in bulk (not valued)."""
+        count = len(account_rows)
+        first, self.size = self.size, self.size + count
+        capacity = len(self.account)
+        if self.size > capacity:
+            for name in self._dtypes:
+                setattr(self, name, _grow(getattr(self, name), max(self.size, capacity * 2)))
+        rows = slice(first, self.size)
+        self.account[rows], self.units[rows], self.avg_price[rows] = account_rows, units, avg
+        self.margin_base[rows] = margin
+        self.currency[rows] = accounts.currency[account_rows]
+        self.pnl[rows] = self.margin[rows] = 0.0
+        self.valued[rows] = False
+        self.all_valued = self.all_valued and count == 0
+        np.add.at(accounts.missing, account_rows, 1)
+        self.rows.update(zip(account_rows.tolist(), range(first, self.size), strict=True))
+
     def remove(self, accounts: Accounts, account_row: int) -> None:
         """Remove an account's position (if any), taking its sums off the account."""
         row = self.rows.pop(account_row, None)
@@ -206,6 +249,18 @@ class PositionBook:
     def __init__(self) -> None:
         self.accounts = Accounts()
         self.symbols: dict[str, SymbolBook] = {}
+
+    def carry_over(self, previous: PositionBook) -> None:
+        """Keep what the previous book knew of accounts it shares with this one: their margin
+        states (so a margin call is not repeated) and when each was last published and sent to
+        stop out (so the throttles hold across a reload)."""
+        old, new = previous.accounts, self.accounts
+        _, new_rows, old_rows = np.intersect1d(
+            new.id[: new.size], old.id[: old.size], assume_unique=True, return_indices=True
+        )
+        new.state[new_rows] = old.state[old_rows]
+        new.last_published[new_rows] = old.last_published[old_rows]
+        new.last_stop_out[new_rows] = old.last_stop_out[old_rows]
 
     def symbol_book(self, symbol: str) -> SymbolBook:
         """Return the book of a symbol, creating an empty one when new."""

@@ -6,7 +6,9 @@
   domain.margin.value_account does; values are computed in float64 and are a display, never
   booked (they are rounded to the cent as Decimals for the schema that writes them).
 - `margin.call`: the same fields plus `margin_call_level` and `stop_out_level`.
-Valuations are conflated per account: at most one per `interval` seconds, the latest state wins.
+Valuations are conflated per account: at most one per `interval` seconds, the latest state wins;
+at most `limit` are published per flush (after a full reload every account is due at once, and
+the loop must keep revaluing ticks meanwhile).
 """
 
 from __future__ import annotations
@@ -56,14 +58,20 @@ def valuation(accounts: Accounts, row: int) -> AccountValued:
     return AccountValued(**_figures(accounts, row))
 
 
-def due_valuations(accounts: Accounts, now: float, interval: float) -> list[AccountValued]:
-    """Return `account.valued` events of changed accounts not published within `interval`."""
+def due_valuations(
+    accounts: Accounts, now: float, interval: float, limit: int
+) -> list[AccountValued]:
+    """Return `account.valued` events of changed accounts not published within `interval`:
+    at most `limit`, those published longest ago first (the others stay due)."""
     n = accounts.size
     ready = np.flatnonzero(
         accounts.dirty[:n]
         & (accounts.missing[:n] == 0)
         & (accounts.last_published[:n] <= now - interval)
     )
+    if len(ready) > limit:
+        oldest = np.argpartition(accounts.last_published[ready], limit - 1)[:limit]
+        ready = ready[oldest]
     events = [valuation(accounts, int(row)) for row in ready]
     accounts.dirty[ready] = False
     accounts.last_published[ready] = now

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import redis
 from sqlalchemy import Engine
 
@@ -21,7 +22,7 @@ from schemas import events as kinds
 from services.engine import events
 from services.engine.book import PositionBook
 from services.engine.loader import load_account, load_all
-from services.engine.revalue import Levels, Revaluation, conversion_factors, revalue
+from services.engine.revalue import Levels, Revaluation, revalue_symbol
 from services.quotes import QuoteStore
 from services.realtime import Channels, Publisher
 
@@ -43,6 +44,7 @@ class EngineSettings:
     stop_out_cooldown: float = 5.0
     reload_interval: float = 60.0
     batch: int = 1000
+    publish_batch: int = 500
 
 
 class PositionsEngine:
@@ -62,6 +64,11 @@ class PositionsEngine:
         self._quotes: dict[str, tuple[float, float]] = {}
         self._next_reload = 0.0
         self._next_flush = 0.0
+        # A full reload in the background: the loader thread, its result, and the accounts whose
+        # events arrived meanwhile (reloaded again once the new book is swapped in).
+        self._loader: threading.Thread | None = None
+        self._loaded: PositionBook | None = None
+        self._touched: set[int] = set()
 
     def start(self) -> None:
         """Run the engine in a background thread."""
@@ -114,16 +121,65 @@ class PositionsEngine:
         self._reconnected.set()
 
     def reload_all(self) -> None:
-        """Load every open position and the latest quotes, then revalue every symbol."""
+        """Load every open position now (the loop waits) and swap the new book in."""
         self._reconnected.clear()
         with self._sql.connect() as connection:
-            symbols = load_all(self.book, connection)
+            fresh = load_all(connection)
+        self._swap(fresh, set())
+
+    def _begin_reload(self) -> None:
+        """Start loading every open position in a thread; ticks keep flowing meanwhile."""
+        self._reconnected.clear()
+        self._touched = set()
+        self._loader = threading.Thread(target=self._load, name="engine-reload", daemon=True)
+        self._loader.start()
+
+    def _load(self) -> None:
+        try:
+            with self._sql.connect() as connection:
+                self._loaded = load_all(connection)
+        except Exception:  # the next reload tries again; the current book stays in use
+            log.exception("event=engine_reload_failed")
+
+    def _finish_reload(self) -> None:
+        """Swap in the book the loader built, if it is done."""
+        if self._loader is None or self._loader.is_alive():
+            return
+        self._loader.join()
+        self._loader = None
+        loaded, self._loaded = self._loaded, None
+        if loaded is not None:
+            self._swap(loaded, self._touched)
+        else:
+            self._next_reload = time.monotonic() + self.settings.reload_interval
+
+    def _swap(self, fresh: PositionBook, touched: set[int]) -> None:
+        """Make `fresh` the book: keep what the old one knew, value it, catch up with events.
+
+        Accounts whose events arrived while `fresh` was loaded, and accounts that held positions
+        before and hold none in `fresh` (they get one last valuation), are reloaded one by one.
+        """
+        old = self.book
+        fresh.carry_over(old)
+        n = old.accounts.size
+        held_before = old.accounts.id[:n][old.accounts.margin[:n] != 0]
+        now_held = fresh.accounts.id[: fresh.accounts.size]
+        emptied = set(np.setdiff1d(held_before, now_held, assume_unique=True).tolist())
+        for account_id in emptied:
+            row = old.accounts.rows[account_id]
+            currency = old.accounts.currencies[int(old.accounts.currency[row])]
+            fresh.accounts.upsert(
+                account_id, float(old.accounts.balance[row]), currency, int(old.accounts.seq[row])
+            )
+        self.book = fresh
         for symbol, quote in QuoteStore(self._redis).client_quotes().items():
             self._remember(symbol, quote.bid, quote.ask)
-        for symbol in symbols:
+        for symbol in list(fresh.symbols):
             self._revalue(symbol)
+        if touched | emptied:
+            self.reload_accounts(touched | emptied)
         self._next_reload = time.monotonic() + self.settings.reload_interval
-        log.info("event=engine_reloaded accounts=%d", self.book.accounts.size)
+        log.info("event=engine_reloaded accounts=%d", fresh.accounts.size)
 
     def reload_accounts(self, account_ids: set[int]) -> None:
         """Reload the accounts' balances and positions and revalue the symbols they hold."""
@@ -148,12 +204,7 @@ class PositionsEngine:
         book, quote = self.book.symbols.get(symbol), self._quotes.get(symbol)
         if book is None or book.size == 0 or quote is None:
             return
-        currencies = self.book.accounts.currencies
-        quote_factors = conversion_factors(book.quote_currency, currencies, self._mids)
-        base_factors = conversion_factors(book.base_currency, currencies, self._mids)
-        result = revalue(
-            book, self.book.accounts, *quote, quote_factors, base_factors, self.settings.levels
-        )
+        result = revalue_symbol(book, self.book.accounts, *quote, self._mids, self.settings.levels)
         if result.margin_calls.size or result.stop_outs.size:
             self._act(result)
 
@@ -180,6 +231,8 @@ class PositionsEngine:
             message = pubsub.get_message(timeout=0.0)
         if reloads:
             self.reload_accounts(reloads)
+            if self._loader is not None:
+                self._touched |= reloads
         for data in quotes.values():
             self.on_quote(data)
 
@@ -208,12 +261,16 @@ class PositionsEngine:
     def _housekeeping(self) -> None:
         """Publish due valuations; reload everything after a reconnect or periodically."""
         now = time.monotonic()
-        if self._reconnected.is_set() or now >= self._next_reload:
-            self.reload_all()
+        self._finish_reload()
+        if self._loader is None and (self._reconnected.is_set() or now >= self._next_reload):
+            self._begin_reload()
         if now < self._next_flush:
             return
         self._next_flush = now + FLUSH_EVERY_S
-        valued = events.due_valuations(self.book.accounts, now, self.settings.publish_interval)
+        settings = self.settings
+        valued = events.due_valuations(
+            self.book.accounts, now, settings.publish_interval, settings.publish_batch
+        )
         self._publisher.account_events(valued)
 
 

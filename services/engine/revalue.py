@@ -65,6 +65,20 @@ def conversion_factors(
     return factors
 
 
+def revalue_symbol(
+    book: SymbolBook,
+    accounts: Accounts,
+    bid: float,
+    ask: float,
+    mids: Mapping[str, Decimal],
+    levels: Levels,
+) -> Revaluation:
+    """Revalue one symbol's positions at (bid, ask), converting at the mids."""
+    quote_factors = conversion_factors(book.quote_currency, accounts.currencies, mids)
+    base_factors = conversion_factors(book.base_currency, accounts.currencies, mids)
+    return revalue(book, accounts, bid, ask, quote_factors, base_factors, levels)
+
+
 def revalue(
     book: SymbolBook,
     accounts: Accounts,

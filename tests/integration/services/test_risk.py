@@ -169,7 +169,7 @@ def test_sweep_finds_stop_out_and_margin_call_accounts_in_one_query(
 
     event.listen(engine, "before_cursor_execute", count)
     try:
-        found = sweep_margin(db.session, deps, MARGIN_CALL_LEVEL, STOP_OUT_LEVEL, now())
+        found = sweep_margin(deps, MARGIN_CALL_LEVEL, STOP_OUT_LEVEL, now())
     finally:
         event.remove(engine, "before_cursor_execute", count)
 
