@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+import os
 import socket
 import statistics
 import subprocess
@@ -52,7 +53,10 @@ from marketdata.alltick.ws_client import StreamSettings  # noqa: E402
 from marketdata.simulator.control_client import ControlClient  # noqa: E402
 from services.feed import STATS_KEY, Feed  # noqa: E402
 from services.quotes import KEY_PREFIX, RawQuote, tick_message  # noqa: E402
-from services.realtime import QUOTES_CHANNEL  # noqa: E402
+from services.realtime import Channels  # noqa: E402
+
+CHANNELS = Channels.with_prefix(os.environ.get("REDIS_CHANNEL_PREFIX", "fx"))
+QUOTES_CHANNEL = CHANNELS.quotes
 
 BASELINE_CHANNEL = "bench:quotes"
 TOKEN = "sim-token"  # the simulator's public credential
@@ -191,7 +195,7 @@ def bench(url: str, sim_port: int, seconds: float, paced_rate: float) -> None:
     listener.start()
     parent.recv()
     control = ControlClient(f"http://127.0.0.1:{sim_port}/_control")
-    feed = Feed(client, f"ws://127.0.0.1:{sim_port}/quote-b-ws-api", TOKEN, settings=FAST)
+    feed = Feed(client, f"ws://127.0.0.1:{sim_port}/quote-b-ws-api", TOKEN, CHANNELS, settings=FAST)
     feed.start()
     try:
         # Paced first: in fast mode the simulator's tick clock runs ahead of the wall clock

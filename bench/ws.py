@@ -34,7 +34,10 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import free_port, recreate, start_web  # noqa: E402
 from scripts import localservers  # noqa: E402
-from services.realtime import QUOTES_CHANNEL  # noqa: E402
+from services.realtime import Channels  # noqa: E402
+
+CHANNELS = Channels.with_prefix(os.environ.get("REDIS_CHANNEL_PREFIX", "fx"))
+QUOTES_CHANNEL = CHANNELS.quotes
 
 SYMBOLS = ["EURUSD", "GBPUSD", "USDJPY", "USDCHF", "AUDUSD", "USDCAD", "NZDUSD", "EURGBP",
            "EURJPY", "GBPJPY", "EURCHF", "AUDJPY", "EURAUD", "EURCAD", "GBPCHF", "CADJPY",
@@ -142,7 +145,8 @@ def publish(redis_url: str, rate: float, seconds: float) -> int:
     while time.monotonic() - start < seconds:
         symbol = SYMBOLS[count % len(SYMBOLS)]
         now = datetime.now(UTC)
-        store.store_tick(RawQuote(symbol, Decimal("1.10000"), Decimal("1.10002"), now, now, count))
+        quote = RawQuote(symbol, Decimal("1.10000"), Decimal("1.10002"), now, now, count)
+        store.store_tick(quote, QUOTES_CHANNEL)
         count += 1
         time.sleep(max(0.0, start + count / rate - time.monotonic()))
     return count
