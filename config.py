@@ -143,6 +143,13 @@ class Config:
 
     MARGIN_CALL_LEVEL = env_decimal("MARGIN_CALL_LEVEL", "100")
     STOP_OUT_LEVEL = env_decimal("STOP_OUT_LEVEL", "50")
+    # A client's opening or increasing order must leave the account strictly above this level
+    # (%), valued right after the fill at the closing side (the spread paid included).
+    PRE_TRADE_MARGIN_LEVEL = env_decimal("PRE_TRADE_MARGIN_LEVEL", str(MARGIN_CALL_LEVEL))
+    # Retail policy: a negative balance left with nothing open is reset to zero (ledger entry).
+    NEGATIVE_BALANCE_PROTECTION = env_bool("NEGATIVE_BALANCE_PROTECTION", True)
+    # A conversion rate used in a booking must be at most this old (s).
+    CONVERSION_MAX_AGE_SECONDS = env_int("CONVERSION_MAX_AGE_SECONDS", 300)
     DEFAULT_LEVERAGE = env_int("DEFAULT_LEVERAGE", 100)
     DEFAULT_ACCOUNT_CURRENCY = env_str("DEFAULT_ACCOUNT_CURRENCY", "USD")
     DEMO_BALANCE = env_decimal("DEMO_BALANCE", "0")

@@ -36,20 +36,22 @@ def _quoted(symbol: str, rates: Mapping[str, Decimal]) -> Decimal | None:
 
 def _direct_or_inverse(
     from_currency: str, to_currency: str, rates: Mapping[str, Decimal]
-) -> Decimal | None:
+) -> tuple[Decimal, tuple[str, ...]] | None:
     if from_currency == to_currency:
-        return _ONE
+        return _ONE, ()
     direct = _quoted(from_currency + to_currency, rates)
     if direct is not None:
-        return direct
+        return direct, (from_currency + to_currency,)
     inverse = _quoted(to_currency + from_currency, rates)
     if inverse is not None:
-        return _CONTEXT.divide(_ONE, inverse)
+        return _CONTEXT.divide(_ONE, inverse), (to_currency + from_currency,)
     return None
 
 
-def rate(from_currency: str, to_currency: str, rates: Mapping[str, Decimal]) -> Decimal:
-    """Return how many ``to_currency`` one ``from_currency`` is worth."""
+def rate_with_symbols(
+    from_currency: str, to_currency: str, rates: Mapping[str, Decimal]
+) -> tuple[Decimal, tuple[str, ...]]:
+    """Return how many ``to_currency`` one ``from_currency`` is worth, and the symbols it used."""
     single = _direct_or_inverse(from_currency, to_currency, rates)
     if single is not None:
         return single
@@ -57,7 +59,12 @@ def rate(from_currency: str, to_currency: str, rates: Mapping[str, Decimal]) -> 
     from_usd = _direct_or_inverse(USD, to_currency, rates)
     if to_usd is None or from_usd is None:
         raise NoConversionRate(from_currency, to_currency)
-    return _CONTEXT.multiply(to_usd, from_usd)
+    return _CONTEXT.multiply(to_usd[0], from_usd[0]), to_usd[1] + from_usd[1]
+
+
+def rate(from_currency: str, to_currency: str, rates: Mapping[str, Decimal]) -> Decimal:
+    """Return how many ``to_currency`` one ``from_currency`` is worth."""
+    return rate_with_symbols(from_currency, to_currency, rates)[0]
 
 
 def rate_symbols(from_currency: str, to_currency: str) -> tuple[str, ...]:

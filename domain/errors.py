@@ -63,16 +63,26 @@ class PriceStale(DomainError):
 
 
 class InsufficientMargin(DomainError):
-    def __init__(self, required: Decimal, free: Decimal, currency: str) -> None:
+    def __init__(
+        self,
+        required: Decimal,
+        free: Decimal,
+        currency: str,
+        level_after: Decimal | None = None,
+        min_level: Decimal | None = None,
+    ) -> None:
         self.required = required
         self.free = free
         self.currency = currency
-        super().__init__(
-            f"insufficient margin: required {required} {currency}, free {free} {currency}",
-            required,
-            free,
-            currency,
-        )
+        self.level_after = level_after
+        self.min_level = min_level
+        text = f"insufficient margin: required {required} {currency}, free {free} {currency}"
+        if level_after is not None and min_level is not None:
+            text += (
+                f"; the account would be at a margin level of {level_after}% after this order,"
+                f" not above {min_level}%"
+            )
+        super().__init__(text, required, free, currency, level_after, min_level)
 
 
 class PriceBoundExceeded(DomainError):
@@ -89,6 +99,19 @@ class NoConversionRate(DomainError):
         self.to_currency = to_currency
         super().__init__(
             f"no conversion rate from {from_currency} to {to_currency}", from_currency, to_currency
+        )
+
+
+class ConversionRateStale(DomainError):
+    def __init__(self, symbol: str, age_seconds: Decimal, limit_seconds: int) -> None:
+        self.symbol = symbol
+        self.age_seconds = age_seconds
+        self.limit_seconds = limit_seconds
+        super().__init__(
+            f"the conversion rate {symbol} is {age_seconds}s old (limit {limit_seconds}s)",
+            symbol,
+            age_seconds,
+            limit_seconds,
         )
 
 

@@ -10,15 +10,18 @@ Policy:
   equity = balance + unrealized_pnl, free_margin = equity - used_margin and
   margin_level = equity / used_margin x 100 rounded half-even to 2 decimal places
   (None when used_margin is 0).
-- Pre-trade check: used_margin_after = used_margin - margin(current position)
-  + margin(position after the fill), rounded to the minor unit; free_margin_after =
-  equity - used_margin_after. Equity is taken unchanged: the spread paid by the fill itself
-  (filled at the ask or bid while longs are valued at the bid) is not deducted.
-  A reducing order (opposite side, no more lots than the position, so it neither grows nor
-  flips it) is always allowed; any other order is allowed iff free_margin_after >= 0.
-- A refusal reports the margin the position would need after the trade (``required``) against the
-  margin available to it (``free`` = free_margin_after + required), so it is refused exactly
-  when required > free.
+- Pre-trade check: the account is valued as it would be right after the fill, at the current
+  quotes: used_margin_after = used_margin - margin(current position) + margin(position after
+  the fill), rounded to the minor unit; equity_after = equity + the change of the symbol's
+  unrealised PnL (and realised PnL) from the fill, valued at the closing side, so the spread the
+  fill pays (a BUY fills at the ask and is valued at the bid) is deducted; free_margin_after =
+  equity_after - used_margin_after. A reducing order (opposite side, no more lots than the
+  position, so it neither grows nor flips it) is always allowed; any other order is allowed iff
+  the account would be strictly above ``min_level`` after it (domain.risk.at_or_below: the
+  margin-call level by default), i.e. an order never puts the account into margin call.
+- A refusal reports the margin the position would need after the trade (``required``), the
+  margin available to it (``free`` = free_margin_after + required), and the level the account
+  would be at.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from domain.conversion import convert, round_money
 from domain.errors import InsufficientMargin, PriceStale
 from domain.instruments import Instrument
 from domain.positions import PositionState, Side, apply_fill, unrealized_pnl
+from domain.risk import at_or_below
 
 MARGIN_LEVEL_QUANTUM = Decimal("0.01")
 _ZERO = Decimal(0)
@@ -141,6 +145,9 @@ class MarginCheck:
     required_margin: Decimal
     used_margin_after: Decimal
     free_margin_after: Decimal
+    equity_after: Decimal
+    margin_level_after: Decimal | None
+    min_level: Decimal
     allowed: bool
     reducing: bool
     currency: str
@@ -153,40 +160,56 @@ def is_reducing(current: PositionState | None, side: Side, lots: Decimal) -> boo
     return side is not current.side and lots <= current.lots
 
 
+@dataclass(frozen=True)
+class OrderAtPrice:
+    """An order and the prices it is checked at: the fill price and the symbol's quote."""
+
+    side: Side
+    lots: Decimal
+    fill_price: Decimal
+    bid: Decimal
+    ask: Decimal
+
+
 def check_order(
     valuation: AccountValuation,
     instrument: Instrument,
     current: PositionState | None,
-    side: Side,
-    lots: Decimal,
-    fill_price: Decimal,
+    order: OrderAtPrice,
     account_leverage: int,
-    account_currency: str,
     rates: Mapping[str, Decimal],
+    min_level: Decimal,
 ) -> MarginCheck:
-    """Return the margin after filling the order and whether the order is allowed."""
-    if valuation.currency != account_currency:
-        raise ValueError(f"valuation in {valuation.currency}, account in {account_currency}")
-    after = apply_fill(
-        current, instrument.symbol, side, lots, fill_price, instrument.contract_size
-    ).position
+    """Return the account's margin right after filling the order, and whether it is allowed."""
+    currency, contract = valuation.currency, instrument.contract_size
+    outcome = apply_fill(
+        current, instrument.symbol, order.side, order.lots, order.fill_price, contract
+    )
     before_lots = current.lots if current is not None else _ZERO
-    margin_before = required_margin(
-        instrument, before_lots, account_leverage, account_currency, rates
-    )
+    margin_before = required_margin(instrument, before_lots, account_leverage, currency, rates)
     margin_after = required_margin(
-        instrument, after.lots, account_leverage, account_currency, rates
+        instrument, outcome.position.lots, account_leverage, currency, rates
     )
-    used_after = round_money(valuation.used_margin - margin_before + margin_after, account_currency)
-    free_after = valuation.equity - used_after
-    reducing = is_reducing(current, side, lots)
+    used_after = round_money(valuation.used_margin - margin_before + margin_after, currency)
+    change = (
+        outcome.realized_pnl
+        + unrealized_pnl(outcome.position, order.bid, order.ask, contract)
+        - unrealized_pnl(current, order.bid, order.ask, contract)
+    )
+    equity_after = round_money(
+        valuation.equity + convert(change, instrument.quote_currency, currency, rates), currency
+    )
+    reducing = is_reducing(current, order.side, order.lots)
     return MarginCheck(
-        required_margin=round_money(margin_after, account_currency),
+        required_margin=round_money(margin_after, currency),
         used_margin_after=used_after,
-        free_margin_after=free_after,
-        allowed=reducing or free_after >= 0,
+        free_margin_after=equity_after - used_after,
+        equity_after=equity_after,
+        margin_level_after=margin_level(equity_after, used_after),
+        min_level=min_level,
+        allowed=reducing or not at_or_below(equity_after, used_after, min_level),
         reducing=reducing,
-        currency=account_currency,
+        currency=currency,
     )
 
 
@@ -194,4 +217,7 @@ def assert_order_allowed(check: MarginCheck) -> None:
     """Raise InsufficientMargin unless the checked order is allowed."""
     if not check.allowed:
         available = check.free_margin_after + check.required_margin
-        raise InsufficientMargin(check.required_margin, available, check.currency)
+        raise InsufficientMargin(
+            check.required_margin, available, check.currency, check.margin_level_after,
+            check.min_level,
+        )  # fmt: skip

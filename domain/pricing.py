@@ -9,18 +9,43 @@ Policy:
 - Tradeability, checked in this order: when sessions are enforced and the market is closed the
   reason is MarketClosed; otherwise with no quote, or a quote older than ``staleness_seconds``
   (strictly), the reason is PriceStale. A quote stamped after ``now`` (clock skew) counts as fresh.
+- A conversion rate (the mid of another symbol's quote) used by a booking must be at most the
+  booking rules' age limit old (strictly older is ConversionRateStale naming the symbol).
 - Orders fill at the server's price: BUY at the ask, SELL at the bid.
 - A price bound is the worst acceptable price: a BUY above it or a SELL below it is refused.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
-from domain.errors import DomainError, MarketClosed, PriceBoundExceeded, PriceStale
+from domain.errors import (
+    ConversionRateStale,
+    DomainError,
+    MarketClosed,
+    PriceBoundExceeded,
+    PriceStale,
+)
 from domain.instruments import Instrument
 from domain.positions import Side
+
+
+@dataclass(frozen=True)
+class ClientQuote:
+    """What a client sees and trades on: the raw quote widened by the markup, and the market's
+    time of the raw quote."""
+
+    symbol: str
+    bid: Decimal
+    ask: Decimal
+    ts_event: datetime
+
+    @property
+    def mid(self) -> Decimal:
+        """Return the mid price (used for currency conversion)."""
+        return (self.bid + self.ask) / 2
 
 
 def client_prices(
@@ -61,6 +86,13 @@ def check_tradeable(
     reason = untradeable_reason(instrument, quote_ts, now, enforce_sessions)
     if reason is not None:
         raise reason
+
+
+def check_rate_fresh(symbol: str, quote_ts: datetime, now: datetime, limit_seconds: int) -> None:
+    """Raise ConversionRateStale when the quote a conversion rate comes from is too old."""
+    age = quote_age_seconds(quote_ts, now)
+    if age > limit_seconds:
+        raise ConversionRateStale(symbol, age, limit_seconds)
 
 
 def fill_price(side: Side, bid: Decimal, ask: Decimal) -> Decimal:

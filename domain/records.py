@@ -61,6 +61,7 @@ class LedgerKind(StrEnum):
     REALIZED_PNL = "realized_pnl"
     COMMISSION = "commission"
     SWAP = "swap"
+    NEGATIVE_BALANCE_RESET = "negative_balance_reset"
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,12 @@ class OrderRecord:
 
 @dataclass(frozen=True)
 class FillRecord:
-    """One execution of an order; ``realized_pnl`` is in the account currency."""
+    """One execution of an order; ``realized_pnl`` is in the account currency.
+
+    For audit, a fill records the client quote it was priced from (bid, ask, the market's time)
+    and the rate that converted its quote currency into the account currency (None on fills
+    booked before fills recorded them, or when no rate was needed and none was known).
+    """
 
     id: int
     order_id: int
@@ -123,6 +129,10 @@ class FillRecord:
     realized_pnl: Decimal
     txn_seq: int
     created_at: datetime
+    quote_bid: Decimal | None = None
+    quote_ask: Decimal | None = None
+    quote_at: datetime | None = None
+    conversion_rate: Decimal | None = None
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 Money and prices are NUMERIC with a fixed scale per kind (never float):
 - MONEY: NUMERIC(20, 2) — balances, ledger amounts, realised PnL, in the account currency;
 - PRICE: NUMERIC(20, 10) — fill prices and average prices (10 places hold a weighted average);
-- LOTS: NUMERIC(12, 2) — order and position sizes.
+- LOTS: NUMERIC(12, 2) — order and position sizes;
+- RATE: NUMERIC(30, 18) — a conversion rate, as computed (a cross rate has many places).
 PostgreSQL's NUMERIC accepts 'NaN' even under CHECK (x > 0), so every numeric column that must be
 a number carries a CHECK (x <> 'NaN') as well.
 """
@@ -33,6 +34,7 @@ NAMING_CONVENTION = {
 MONEY = Numeric(20, 2, asdecimal=True)
 PRICE = Numeric(20, 10, asdecimal=True)
 LOTS = Numeric(12, 2, asdecimal=True)
+RATE = Numeric(30, 18, asdecimal=True)
 # Every timestamp is aware UTC (`timestamptz`); columns are named *_at.
 TIMESTAMP = DateTime(timezone=True)
 

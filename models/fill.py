@@ -9,7 +9,7 @@ from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.positions import Side
-from models.base import LOTS, MONEY, PRICE, TIMESTAMP, Base, not_nan, side_enum, utcnow
+from models.base import LOTS, MONEY, PRICE, RATE, TIMESTAMP, Base, not_nan, side_enum, utcnow
 
 
 class Fill(Base):
@@ -20,6 +20,11 @@ class Fill(Base):
         CheckConstraint(f"lots > 0 AND {not_nan('lots')}", name="lots_positive"),
         CheckConstraint(f"price > 0 AND {not_nan('price')}", name="price_positive"),
         CheckConstraint(not_nan("realized_pnl"), name="realized_pnl_not_nan"),
+        CheckConstraint(
+            "quote_bid IS NULL OR (quote_bid > 0 AND quote_ask >= quote_bid"
+            f" AND {not_nan('quote_bid')} AND {not_nan('quote_ask')})",
+            name="quote_not_nan",
+        ),
         Index("ix_fills_account_created", "account_id", "created_at"),
         Index("ix_fills_account_symbol", "account_id", "symbol"),
     )
@@ -37,3 +42,9 @@ class Fill(Base):
     realized_pnl: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0), nullable=False)
     txn_seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
     created_at: Mapped[datetime] = mapped_column(TIMESTAMP, default=utcnow, nullable=False)
+    # The client quote the fill was priced from and the rate of its PnL into the account
+    # currency (NULL on fills booked before they were recorded).
+    quote_bid: Mapped[Decimal | None] = mapped_column(PRICE)
+    quote_ask: Mapped[Decimal | None] = mapped_column(PRICE)
+    quote_at: Mapped[datetime | None] = mapped_column(TIMESTAMP)
+    conversion_rate: Mapped[Decimal | None] = mapped_column(RATE)

@@ -17,6 +17,7 @@ DOMAIN_ERRORS: dict[type[Exception], tuple[int, str]] = {
     e.InsufficientMargin: (409, "INSUFFICIENT_MARGIN"),
     e.PriceBoundExceeded: (409, "PRICE_BOUND_EXCEEDED"),
     e.NoConversionRate: (503, "NO_CONVERSION_RATE"),
+    e.ConversionRateStale: (409, "CONVERSION_RATE_STALE"),
     e.AccountDisabled: (403, "ACCOUNT_DISABLED"),
     e.DuplicateClientOrderId: (409, "DUPLICATE_CLIENT_ORDER_ID"),
     e.PositionNotFound: (404, "POSITION_NOT_FOUND"),

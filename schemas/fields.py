@@ -9,6 +9,7 @@ Responses and events write every such value as a decimal string, one way:
 - lots: two places ("0.10");
 - prices: at least the instrument's digits, more only when the value has them (an average price
   keeps up to 10 places): "1.10005", "150.123", "1.1000066667";
+- conversion rates: their own places, without trailing zeros: "1", "0.006666666666666667";
 The same value read back from PostgreSQL (NUMERIC with trailing zeros) prints the same, and a
 written string reads back (``load``) as the same Decimal.
 """
@@ -120,6 +121,16 @@ class Lots(DecimalString):
     def format(self, value: Decimal, obj: Any) -> str:
         """Write two places."""
         return str(value.quantize(CENT))
+
+
+class Rate(DecimalString):
+    """A conversion rate: fixed-point, without trailing zeros ("1", "0.006666666666666667")."""
+
+    default_example = "1.1"
+
+    def format(self, value: Decimal, obj: Any) -> str:
+        """Write the rate's own places."""
+        return f"{value.normalize():f}"
 
 
 class Price(DecimalString):

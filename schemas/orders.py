@@ -19,6 +19,7 @@ from schemas.fields import (
     Lots,
     Money,
     Price,
+    Rate,
     StrictDecimal,
     client_order_id_field,
     lots_field,
@@ -80,6 +81,29 @@ class FillSchema(RecordSchema):
     realized_pnl = Money(required=True, metadata={"description": "In the account currency"})
     txn_seq = fields.Integer(required=True)
     created_at = fields.AwareDateTime(required=True)
+    quote_bid = Price(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "The client bid when the fill was priced (audit)"},
+    )
+    quote_ask = Price(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "The client ask when the fill was priced (audit)"},
+    )
+    quote_at = fields.AwareDateTime(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "The market's time of that quote"},
+    )
+    conversion_rate = Rate(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "Quote currency -> account currency rate of the fill's PnL",
+            "example": "1",
+        },
+    )
 
 
 class OrderResultSchema(RecordSchema):

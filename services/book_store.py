@@ -110,14 +110,16 @@ WRITE = text(
         RETURNING id, symbol, side
     ), booked_fills AS (
         INSERT INTO fills (id, order_id, account_id, position_id, symbol, side, lots, price,
-                           realized_pnl, txn_seq, created_at)
+                           realized_pnl, txn_seq, created_at, quote_bid, quote_ask, quote_at,
+                           conversion_rate)
         SELECT f.id, booked_order.id, account.id, f.position_id, booked_order.symbol,
                booked_order.side, f.lots, f.price, f.realized_pnl, account.txn_seq,
-               account.booked_at
+               account.booked_at, f.quote_bid, f.quote_ask, f.quote_at, f.conversion_rate
         FROM account, booked_order, (SELECT count(*) FROM opened) AS opened_first,
              jsonb_to_recordset(account.d->'fills') AS f(
                  id bigint, position_id bigint, lots numeric, price numeric,
-                 realized_pnl numeric)
+                 realized_pnl numeric, quote_bid numeric, quote_ask numeric,
+                 quote_at timestamptz, conversion_rate numeric)
         RETURNING id
     ), entries AS (
         INSERT INTO ledger_entries (account_id, kind, amount, balance_after, reference, reason,
@@ -290,7 +292,10 @@ UPDATED_COLUMNS = (
     "close_reason",
 )  # fmt: skip
 OPENED_COLUMNS = ("id", "symbol", "side", "lots", "avg_price")
-FILL_COLUMNS = ("id", "position_id", "lots", "price", "realized_pnl")
+FILL_COLUMNS = (
+    "id", "position_id", "lots", "price", "realized_pnl", "quote_bid", "quote_ask", "quote_at",
+    "conversion_rate",
+)  # fmt: skip
 ENTRY_COLUMNS = ("kind", "amount", "balance_after", "reference", "reason")
 
 

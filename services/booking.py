@@ -37,7 +37,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
@@ -46,10 +46,19 @@ import redis
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from domain.booking import Booking, OrderTicket, book_fill
-from domain.errors import AccountDisabled, DuplicateClientOrderId, PriceStale
+from domain.booking import Booking, BookingRules, OrderTicket, book_fill
+from domain.booking import Market as PricedMarket
+from domain.conversion import rate_with_symbols
+from domain.errors import AccountDisabled, DuplicateClientOrderId, NoConversionRate, PriceStale
 from domain.instruments import Instrument, get_instrument
-from domain.pricing import check_price_bound, check_tradeable, fill_price
+from domain.margin import is_reducing
+from domain.pricing import (
+    ClientQuote,
+    check_price_bound,
+    check_rate_fresh,
+    check_tradeable,
+    fill_price,
+)
 from domain.records import (
     AccountStatus,
     AccountSummary,
@@ -83,6 +92,7 @@ class Collaborators:
     quotes: QuoteStore
     publisher: Publisher
     enforce_sessions: bool
+    rules: BookingRules = field(default_factory=BookingRules)
 
 
 def collaborators_from(
@@ -90,11 +100,17 @@ def collaborators_from(
 ) -> Collaborators:
     """Return the collaborators of a process from its app config, database and Redis client."""
     channels = Channels.with_prefix(str(config["REDIS_CHANNEL_PREFIX"]))
+    rules = BookingRules(
+        pre_trade_min_level=Decimal(str(config["PRE_TRADE_MARGIN_LEVEL"])),
+        negative_balance_protection=bool(config["NEGATIVE_BALANCE_PROTECTION"]),
+        conversion_max_age_seconds=int(config["CONVERSION_MAX_AGE_SECONDS"]),
+    )
     return Collaborators(
         sql=sql,
         quotes=QuoteStore(client),
         publisher=Publisher(client, channels),
         enforce_sessions=bool(config["ENFORCE_MARKET_HOURS"]),
+        rules=rules,
     )
 
 
@@ -207,10 +223,14 @@ def _try(
     market = Market.load(
         deps.quotes, symbols_to_value([ticket.symbol, *held], book_.account.currency)
     )
-    price = _server_price(market, instrument, ticket, now, deps.enforce_sessions)
+    quote = _tradeable_quote(market, instrument, ticket, now, deps.enforce_sessions)
+    current = book_.held(ticket.symbol)
+    reducing = is_reducing(current.state if current else None, ticket.side, ticket.lots)
+    _check_rates_fresh(market, instrument, book_.account.currency, reducing, now, deps.rules)
     booking = book_fill(
-        book_.account, book_.positions, ticket, instrument, price, market.bid_ask(),
-        market.rates, book_.ids, book_.read_at, check_margin=request.reason is OrderReason.CLIENT,
+        book_.account, book_.positions, ticket, instrument,
+        PricedMarket(quote, market.bid_ask(), market.rates), book_.ids, book_.read_at,
+        deps.rules, check_margin=request.reason is OrderReason.CLIENT,
     )  # fmt: skip
     result = OrderResult(booking.order, booking.fills, booking.position, booking.summary)
     if not write_booking(connection, book_.account, booking, request.digest(), RESULT.dump(result)):
@@ -231,21 +251,48 @@ def _replay(stored: StoredOrder, request: BookingRequest) -> OrderResult:
     )
 
 
-def _server_price(
+def _tradeable_quote(
     market: Market,
     instrument: Instrument,
     ticket: OrderTicket,
     now: datetime,
     enforce_sessions: bool,
-) -> Decimal:
-    """Return the fill price from the current quote, refusing stale or out-of-bound prices."""
+) -> ClientQuote:
+    """Return the quote the order fills at, refusing stale or out-of-bound prices."""
     quote = market.quotes.get(instrument.symbol)
     if quote is None:
         raise PriceStale(instrument.symbol, None, instrument.staleness_seconds)
     check_tradeable(instrument, quote.ts_event, now, enforce_sessions)
     price = fill_price(ticket.side, quote.bid, quote.ask)
     check_price_bound(ticket.side, price, ticket.price_bound)
-    return price
+    return quote
+
+
+def _check_rates_fresh(
+    market: Market,
+    instrument: Instrument,
+    currency: str,
+    reducing: bool,
+    now: datetime,
+    rules: BookingRules,
+) -> None:
+    """Refuse the booking when a conversion rate it uses is too old.
+
+    A booking converts its PnL (quote currency -> account currency) and, unless it reduces a
+    position, its margin (base currency -> account currency). The traded symbol's own quote has
+    its own staleness limit, checked as the fill price. A rate that cannot be found at all is
+    refused where it is needed (NoConversionRate).
+    """
+    needed = [instrument.quote_currency] + ([] if reducing else [instrument.base_currency])
+    for source in needed:
+        try:
+            _, symbols = rate_with_symbols(source, currency, market.rates)
+        except NoConversionRate:
+            continue
+        for symbol in symbols:
+            if symbol != instrument.symbol:
+                ts_event = market.quotes[symbol].ts_event
+                check_rate_fresh(symbol, ts_event, now, rules.conversion_max_age_seconds)
 
 
 def _after_commit(deps: Collaborators, booked: _Booked) -> OrderResult:

@@ -2,8 +2,9 @@
 
 Policy:
 - The order is priced as POST /api/orders would fill it now (BUY at the client ask, SELL at the
-  client bid) and checked with domain.margin.check_order against the account valued at the same
-  quotes. Nothing is written and nothing is locked: the answer can be out of date a moment later.
+  client bid) and checked with domain.margin.check_order, with the same rules as a booking,
+  against the account valued at the same quotes right after the fill. Nothing is written and
+  nothing is locked: the answer can be out of date a moment later.
 - The refusal reported is the first one the order itself would meet, in the same order:
   INVALID_LOTS, ACCOUNT_DISABLED, MARKET_CLOSED / PRICE_STALE, INSUFFICIENT_MARGIN.
   A reducing order is never refused for margin.
@@ -16,8 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Engine
-
 from domain.errors import (
     AccountDisabled,
     DomainError,
@@ -26,14 +25,20 @@ from domain.errors import (
     PriceStale,
 )
 from domain.instruments import Instrument, get_instrument
-from domain.margin import MarginCheck, assert_order_allowed, check_order, value_account
+from domain.margin import (
+    MarginCheck,
+    OrderAtPrice,
+    assert_order_allowed,
+    check_order,
+    value_account,
+)
 from domain.positions import Side
 from domain.pricing import fill_price, untradeable_reason
 from domain.records import AccountState, AccountStatus
 from domain.valuation import open_positions_of
 from services.book_store import read_current
-from services.booking import AccountNotFound
-from services.quotes import Market, QuoteStore, symbols_to_value
+from services.booking import AccountNotFound, Collaborators
+from services.quotes import Market, symbols_to_value
 
 
 @dataclass(frozen=True)
@@ -56,23 +61,21 @@ class MarginWhatIf:
 
 
 def what_if(
-    sql: Engine,
-    store: QuoteStore,
+    deps: Collaborators,
     account_id: int,
     symbol: str,
     side: Side,
     lots: Decimal,
     now: datetime,
-    enforce_sessions: bool = True,
 ) -> MarginWhatIf:
     """Check an order against the account's margin at the current server price; write nothing."""
     instrument = get_instrument(symbol)
-    book = read_current(sql, account_id)
+    book = read_current(deps.sql, account_id)
     if book is None:
         raise AccountNotFound(account_id)
     account, held = book.account, book.positions
     symbols = symbols_to_value([symbol, *(p.symbol for p in held)], account.currency)
-    market = Market.load(store, symbols)
+    market = Market.load(deps.quotes, symbols)
     quote = market.quotes.get(symbol)
     if quote is None:
         raise PriceStale(symbol, None, instrument.staleness_seconds)
@@ -83,10 +86,11 @@ def what_if(
         market.bid_ask(), market.rates,
     )  # fmt: skip
     check = check_order(
-        valuation, instrument, current.state if current else None, side, lots, at,
-        account.leverage, account.currency, market.rates,
+        valuation, instrument, current.state if current else None,
+        OrderAtPrice(side, lots, at, quote.bid, quote.ask), account.leverage, market.rates,
+        deps.rules.pre_trade_min_level,
     )  # fmt: skip
-    tradeable = untradeable_reason(instrument, quote.ts_event, now, enforce_sessions)
+    tradeable = untradeable_reason(instrument, quote.ts_event, now, deps.enforce_sessions)
     return MarginWhatIf(
         symbol=symbol,
         side=side,

@@ -21,7 +21,7 @@ import redis
 from domain.conversion import rate_symbols
 from domain.errors import DomainError
 from domain.instruments import INSTRUMENTS, Instrument, get_instrument
-from domain.pricing import client_prices, untradeable_reason
+from domain.pricing import ClientQuote, client_prices, untradeable_reason
 from schemas.events import QUOTE
 from services.realtime import message
 
@@ -38,21 +38,6 @@ class RawQuote:
     ts_event: datetime
     received_at: datetime
     seq: int
-
-
-@dataclass(frozen=True)
-class ClientQuote:
-    """What a client sees and trades on: the raw quote widened by the markup."""
-
-    symbol: str
-    bid: Decimal
-    ask: Decimal
-    ts_event: datetime
-
-    @property
-    def mid(self) -> Decimal:
-        """Return the mid price (used for currency conversion)."""
-        return (self.bid + self.ask) / 2
 
 
 def _ms(moment: datetime) -> int:

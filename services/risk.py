@@ -28,8 +28,9 @@ Policy:
   positions engine's book (services.engine), then exactly, in Decimal with the domain's rules,
   every account the floats put near or below the margin-call level or could not value. It
   publishes `margin.call` for each account at or below the margin-call level (stop-out ones
-  included, with their ``margin_state``) and returns the accounts at or below the stop-out
-  level; ``stop_out`` then re-checks each.
+  included, with their ``margin_state``) that no one announced yet (services.margin_calls: once
+  per crossing, shared with the positions engine) and returns the accounts at or below the
+  stop-out level; ``stop_out`` then re-checks each.
 """
 
 from __future__ import annotations
@@ -49,14 +50,15 @@ from domain.margin import AccountValuation, OpenPosition, position_unrealized_pn
 from domain.positions import PositionState
 from domain.pricing import untradeable_reason
 from domain.records import AccountState, OrderReason, PositionStatus
-from domain.risk import MarginState, margin_state, stop_out_sequence
+from domain.risk import MarginState, at_or_below, margin_state, stop_out_sequence
 from domain.valuation import open_positions_of
+from services import margin_calls
 from services.book_store import AccountBook, read_current
 from services.booking import Collaborators, OrderResult, book
 from services.engine.book import PositionBook
 from services.engine.loader import book_of, open_positions
 from services.engine.revalue import Levels, revalue_symbol
-from services.events import AccountEvent, MarginCalled, StoppedOut
+from services.events import MarginCalled, StoppedOut
 from services.positions import AccountChanged, CloseRequest
 from services.quotes import Market
 
@@ -127,7 +129,7 @@ def _next_close(
     except DomainError as error:
         log.error("event=alert alert=stop_out_unvalued account_id=%s error=%r", account_id, error)
         return None
-    if valuation.margin_level is None or valuation.margin_level > stop_out_level:
+    if not at_or_below(valuation.equity, valuation.used_margin, stop_out_level):
         return None
     by_symbol = {position.symbol: position for position in book_.positions}
     for symbol in stop_out_sequence(list(pnls.items())):
@@ -205,7 +207,7 @@ def sweep_margin(
     warned: list[int] = []
     due: list[int] = []
     unvalued: list[int] = []
-    events: list[AccountEvent] = []
+    events: list[MarginCalled] = []
     for account_id in candidates:
         start, end = np.searchsorted(account_ids, [account_id, account_id + 1])
         account, positions = _exact_book(rows[start:end])
@@ -218,13 +220,23 @@ def sweep_margin(
             unvalued.append(account.id)
             log.error("event=alert alert=sweep_unvalued account_id=%s error=%r", account.id, error)
             continue
-        state = margin_state(valuation.margin_level, margin_call_level, stop_out_level)
+        state = margin_state(
+            valuation.equity, valuation.used_margin, margin_call_level, stop_out_level
+        )
         if state is MarginState.OK:
             continue
         (due if state is MarginState.STOP_OUT else warned).append(account.id)
         events.append(margin_called(account, valuation, state, margin_call_level, stop_out_level))
-    deps.publisher.account_events(events)
+    _announce(deps, events, {*warned, *due, *unvalued})
     return SweepResult(book_.accounts.size, warned, due, unvalued)
+
+
+def _announce(deps: Collaborators, calls: list[MarginCalled], below: set[int]) -> None:
+    """Publish the margin calls not announced yet; forget those of accounts back above."""
+    client = deps.publisher.client
+    margin_calls.recovered(client, margin_calls.called(client) - below)
+    new = set(margin_calls.announce(client, [event.account_id for event in calls]))
+    deps.publisher.account_events([event for event in calls if event.account_id in new])
 
 
 def _screen(

@@ -24,7 +24,8 @@ def fill_record(row: Fill) -> FillRecord:
     return FillRecord(
         id=row.id, order_id=row.order_id, position_id=row.position_id, symbol=row.symbol,
         side=row.side, lots=row.lots, price=row.price, realized_pnl=row.realized_pnl,
-        txn_seq=row.txn_seq, created_at=row.created_at,
+        txn_seq=row.txn_seq, created_at=row.created_at, quote_bid=row.quote_bid,
+        quote_ask=row.quote_ask, quote_at=row.quote_at, conversion_rate=row.conversion_rate,
     )  # fmt: skip
 
 

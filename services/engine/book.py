@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from domain.conversion import minor_unit_digits
 from domain.instruments import INSTRUMENTS
 
 FloatArray = npt.NDArray[np.float64]
@@ -94,6 +95,7 @@ class Accounts(Columns):
         self.rows: dict[int, int] = {}
         self.currencies: list[str] = []
         self.currency_rows: dict[str, int] = {}
+        self._scales: FloatArray = np.ones(1, dtype=np.float64)
         self.last_published[:] = -np.inf
         self.last_stop_out[:] = -np.inf
 
@@ -102,7 +104,15 @@ class Accounts(Columns):
         if currency not in self.currency_rows:
             self.currency_rows[currency] = len(self.currencies)
             self.currencies.append(currency)
+            self._scales = np.array(
+                [10.0 ** minor_unit_digits(code) for code in self.currencies], dtype=np.float64
+            )
         return self.currency_rows[currency]
+
+    def minor_unit_scale(self, rows: IntArray) -> FloatArray:
+        """Return 10 ** (minor unit digits) of each row's currency (100 for USD, 1 for JPY)."""
+        scales: FloatArray = self._scales[self.currency[rows]]
+        return scales
 
     def upsert(self, account_id: int, balance: float, currency: str, seq: int) -> int:
         """Set an account's balance, currency and seq; return its row."""

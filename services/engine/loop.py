@@ -19,6 +19,7 @@ import redis
 from sqlalchemy import Engine
 
 from schemas import events as kinds
+from services import margin_calls
 from services.engine import events
 from services.engine.book import PositionBook
 from services.engine.loader import load_account, load_all
@@ -205,13 +206,20 @@ class PositionsEngine:
         if book is None or book.size == 0 or quote is None:
             return
         result = revalue_symbol(book, self.book.accounts, *quote, self._mids, self.settings.levels)
-        if result.margin_calls.size or result.stop_outs.size:
+        if result.margin_calls.size or result.stop_outs.size or result.recovered.size:
             self._act(result)
 
     def _act(self, result: Revaluation) -> None:
-        """Publish margin calls now and enqueue stop outs (at most once per cooldown)."""
+        """Announce margin calls (once per crossing, with the sweep: services.margin_calls),
+        forget recovered ones, and enqueue stop outs (at most once per cooldown)."""
         accounts, now = self.book.accounts, time.monotonic()
-        calls = events.margin_calls(accounts, result.margin_calls, self.settings.levels)
+        if result.recovered.size:
+            margin_calls.recovered(self._redis, accounts.id[result.recovered].tolist())
+        crossed = accounts.id[result.margin_calls].tolist()
+        new = set(margin_calls.announce(self._redis, crossed))
+        rows = [row for row, account_id in zip(result.margin_calls, crossed, strict=True)
+                if account_id in new]  # fmt: skip
+        calls = events.margin_calls(accounts, np.array(rows, dtype=np.int64), self.settings.levels)
         self._publisher.account_events(calls)
         cooldown = self.settings.stop_out_cooldown
         for account_id in events.due_stop_outs(accounts, result.stop_outs, now, cooldown):

@@ -8,10 +8,14 @@ Policy (the same formulas as domain.margin, in floats):
   is neither published nor judged until it can be.
 - Conversion uses the mids known when the position's own symbol ticks: a move of another pair
   that only changes the conversion rate shows at this symbol's next tick (or the next reload).
-- Margin level = equity / used margin x 100. State: STOP_OUT at or below the stop-out level,
-  MARGIN_CALL at or below the margin-call level, else OK. An account moving from OK to a worse
-  state is reported as a margin-call crossing once; every revaluation at STOP_OUT reports the
-  account for stop out (the caller rate-limits the enqueue).
+- The margin state follows the one rule of domain.risk.margin_state, on the figures an account
+  shows (unrealised PnL and used margin rounded to the cent, as account.valued writes them):
+  floats decide the clear cases, vectorised, and every account whose level is within
+  BOUNDARY_POINTS of a threshold is decided by domain.risk.margin_state itself, in Decimal, so a
+  level of exactly 50% stops out and 50.004% does not, here as in the sweep. An account moving
+  from OK to a worse state is reported as a margin-call crossing once; one moving back to OK as
+  recovered; every revaluation at STOP_OUT reports the account for stop out (the caller
+  rate-limits the enqueue).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import numpy as np
 
 from domain.conversion import rate
 from domain.errors import NoConversionRate
+from domain.risk import MarginState, margin_state
 from services.engine.book import (
     MARGIN_CALL,
     OK,
@@ -32,8 +37,20 @@ from services.engine.book import (
     Accounts,
     FloatArray,
     IntArray,
+    StateArray,
     SymbolBook,
 )
+
+_STATE_CODES = {
+    MarginState.OK: OK,
+    MarginState.MARGIN_CALL: MARGIN_CALL,
+    MarginState.STOP_OUT: STOP_OUT,
+}
+
+
+# Accounts whose float level is this close (percentage points) to a threshold are decided in
+# Decimal by the domain's rule; a float level is within 1e-9 of the exact one.
+BOUNDARY_POINTS = 0.01
 
 
 @dataclass(frozen=True)
@@ -43,6 +60,11 @@ class Levels:
     margin_call: float
     stop_out: float
 
+    @property
+    def exact(self) -> tuple[Decimal, Decimal]:
+        """Return the levels as Decimals (margin call, stop out)."""
+        return Decimal(str(self.margin_call)), Decimal(str(self.stop_out))
+
 
 @dataclass(frozen=True)
 class Revaluation:
@@ -51,6 +73,7 @@ class Revaluation:
     touched: IntArray
     margin_calls: IntArray
     stop_outs: IntArray
+    recovered: IntArray
 
 
 def conversion_factors(
@@ -119,14 +142,37 @@ def _mark_valued(
 
 
 def judge(accounts: Accounts, rows: IntArray, levels: Levels) -> Revaluation:
-    """Set the margin state of account rows; return margin-call crossings and stop outs."""
-    used = accounts.margin[rows]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        level = np.where(used > 0, accounts.equity(rows) / used * 100.0, np.inf)
-    state = (level <= levels.margin_call).astype(np.int8) + (level <= levels.stop_out)
+    """Set the margin state of account rows; return crossings, recoveries and stop outs."""
+    scale = accounts.minor_unit_scale(rows)
+    equity = accounts.balance[rows] + np.round(accounts.pnl[rows] * scale) / scale
+    used = np.round(accounts.margin[rows] * scale) / scale
+    state = margin_states(equity, used, levels)
     previous = accounts.state[rows]
     state = np.where(accounts.missing[rows] == 0, state, previous).astype(np.int8)
     accounts.state[rows] = state
     accounts.dirty[rows] = True
     crossed = (previous == OK) & (state >= MARGIN_CALL)
-    return Revaluation(rows, rows[crossed], rows[state == STOP_OUT])
+    recovered = (previous >= MARGIN_CALL) & (state == OK)
+    return Revaluation(rows, rows[crossed], rows[state == STOP_OUT], rows[recovered])
+
+
+def margin_states(equity: FloatArray, used: FloatArray, levels: Levels) -> StateArray:
+    """Return each account's state (OK, MARGIN_CALL, STOP_OUT) by the domain's one rule."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        level = np.where(used > 0, equity / used * 100.0, np.inf)
+    state = ((level <= levels.margin_call).astype(np.int8) + (level <= levels.stop_out)).astype(
+        np.int8
+    )
+    near = (used > 0) & (
+        (np.abs(level - levels.margin_call) < BOUNDARY_POINTS)
+        | (np.abs(level - levels.stop_out) < BOUNDARY_POINTS)
+    )
+    call, stop = levels.exact
+    for index in np.flatnonzero(near):
+        exact = margin_state(_cents(equity[index]), _cents(used[index]), call, stop)
+        state[index] = _STATE_CODES[exact]
+    return state
+
+
+def _cents(value: float) -> Decimal:
+    return Decimal(f"{value:.2f}")  # the figures are whole minor units already

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from flask.views import MethodView
 from flask_jwt_extended import jwt_required
 
@@ -13,7 +12,7 @@ from schemas.account import MarginCheckRequestSchema, MarginCheckSchema
 from schemas.common import ApiErrorSchema
 from services.margin import MarginWhatIf, what_if
 from webapp.api.base import Blueprint
-from webapp.context import current_account_id, now, quote_store, sql
+from webapp.context import collaborators, current_account_id, now
 
 blp = Blueprint("margin", __name__, url_prefix="/api/margin", description="Margin checks")
 
@@ -28,6 +27,6 @@ class MarginCheck(MethodView):
     def post(self, body: dict[str, Any]) -> MarginWhatIf:
         """Check an order's margin at the current price; `allowed` false says why in `reason`."""
         return what_if(
-            sql(), quote_store(), current_account_id(), body["symbol"], Side(body["side"]),
-            body["lots"], now(), enforce_sessions=current_app.config["ENFORCE_MARKET_HOURS"],
+            collaborators(), current_account_id(), body["symbol"], Side(body["side"]),
+            body["lots"], now(),
         )  # fmt: skip

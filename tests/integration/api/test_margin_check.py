@@ -42,7 +42,8 @@ def test_an_affordable_order_is_allowed(app: Flask, client: FlaskClient, redis_c
         "symbol": "EURUSD", "side": "BUY", "lots": "0.10", "price": "1.10007",
         "currency": "USD", "required_margin": "110.00", "used_margin": "0.00",
         "used_margin_after": "110.00", "free_margin": "100000.00",
-        "free_margin_after": "99890.00", "allowed": True, "reducing": False,
+        # after the fill, valued at the bid: the 1.20 spread is paid at once
+        "free_margin_after": "99888.80", "allowed": True, "reducing": False,
         "reason": None, "message": None,
     }  # fmt: skip
     with app.app_context():
@@ -72,9 +73,10 @@ def test_tiny_balance_is_refused_but_reducing_is_always_allowed(
     # equity 120 + (1.08995 - 1.10007) x 10000 = 18.80; used 100 EUR x 1.09001 = 109.00
 
     more = _check(client, trader, "BUY", 0.1).get_json()
-    # after: 0.2 lots need 218.002 -> 218.00; free after 18.80 - 218.00 = -199.20
+    # after: 0.2 lots need 218.002 -> 218.00; the new 0.1 bought at the ask 1.09007 is valued
+    # at the bid 1.08995 (-1.20): free after 18.80 - 1.20 - 218.00 = -200.40
     assert (more["required_margin"], more["free_margin"], more["free_margin_after"]) == (
-        "218.00", "-90.20", "-199.20",
+        "218.00", "-90.20", "-200.40",
     )  # fmt: skip
     assert (more["allowed"], more["reducing"], more["reason"]) == (
         False, False, "INSUFFICIENT_MARGIN",

@@ -58,10 +58,13 @@ def test_partial_then_full_close_books_realized_pnl(
     )
     assert partial.status_code == 201, partial.get_json()
     body = partial.get_json()
-    # (1.10095 - 1.10007) x 0.1 x 100000 = 8.80 USD
-    assert body["fill"] | {"id": 0, "order_id": 0, "position_id": 0, "created_at": ""} == {
-        "id": 0, "order_id": 0, "position_id": 0, "created_at": "", "symbol": "EURUSD",
-        "side": "SELL", "lots": "0.10", "price": "1.10095", "realized_pnl": "8.80", "txn_seq": 3,
+    # (1.10095 - 1.10007) x 0.1 x 100000 = 8.80 USD; the fill records the quote it was priced
+    # from and the rate of its PnL (USD -> USD: 1)
+    dynamic = {"id": 0, "order_id": 0, "position_id": 0, "created_at": "", "quote_at": ""}
+    assert body["fill"] | dynamic == dynamic | {
+        "symbol": "EURUSD", "side": "SELL", "lots": "0.10", "price": "1.10095",
+        "realized_pnl": "8.80", "txn_seq": 3, "quote_bid": "1.10095", "quote_ask": "1.10107",
+        "conversion_rate": "1",
     }  # fmt: skip
     assert body["order"]["reason"] == "close"
     assert body["position"]["lots"] == "0.10"

@@ -9,6 +9,7 @@ from domain.instruments import get_instrument
 from domain.margin import (
     AccountValuation,
     OpenPosition,
+    OrderAtPrice,
     assert_order_allowed,
     check_order,
     effective_leverage,
@@ -120,46 +121,63 @@ def empty_valuation(balance: str, currency: str) -> AccountValuation:
     return value_account(D(balance), currency, 100, [], {}, {})
 
 
-# balance, ccy, leverage, symbol, side, lots, price, rates, required, used, free, allowed
+# The pre-trade check values the account right after the fill at the closing side: a BUY fills
+# at the ask and is valued at the bid, so the spread is paid out of equity at once; the order
+# must leave the account strictly above the margin-call level (100%).
+# balance, ccy, leverage, symbol, side, lots, bid, ask, rates, required, used, equity, free, ok
 OPENING_CASES = [
-    ("1000", "USD", 100, "EURUSD", "BUY", "0.5", "1.10000", USD_RATES, "550.00", "550.00",
-     "450.00", True),
-    ("1000", "USD", 100, "EURUSD", "BUY", "1", "1.10000", USD_RATES, "1100.00", "1100.00",
-     "-100.00", False),
-    ("1000", "USD", 500, "USDJPY", "BUY", "5", "150.000", USD_RATES, "1000.00", "1000.00",
-     "0.00", True),  # free margin exactly 0 is enough
-    ("1000", "USD", 500, "USDJPY", "SELL", "5.01", "150.000", USD_RATES, "1002.00", "1002.00",
-     "-2.00", False),
-    ("1000", "USD", 500, "EURGBP", "SELL", "1", "0.85000", USD_RATES, "550.00", "550.00",
-     "450.00", True),
-    ("1000", "USD", 500, "XAUUSD", "BUY", "0.05", "2000.00", USD_RATES, "100.00", "100.00",
-     "900.00", True),
-    ("1000", "EUR", 500, "USDJPY", "BUY", "5", "160.000", EUR_RATES, "800.00", "800.00",
-     "200.00", True),
-    ("1000", "EUR", 500, "EURUSD", "BUY", "5", "1.25000", EUR_RATES, "1000.00", "1000.00",
-     "0.00", True),
-    ("1000", "EUR", 500, "EURUSD", "SELL", "5.01", "1.25000", EUR_RATES, "1002.00", "1002.00",
-     "-2.00", False),
+    # 500 EUR x 1.1 = 550; spread (1.09990 - 1.10000) x 50,000 = -5; 995 / 550 = 180.9%
+    ("1000", "USD", 100, "EURUSD", "BUY", "0.5", "1.09990", "1.10000", USD_RATES, "550.00",
+     "550.00", "995.00", "445.00", True),
+    # 990 margin, -9 spread: 991 / 990 = 100.1% > 100%
+    ("1000", "USD", 100, "EURUSD", "BUY", "0.9", "1.09990", "1.10000", USD_RATES, "990.00",
+     "990.00", "991.00", "1.00", True),
+    # 1001 margin, -9.10 spread: 990.90 / 1001 = 98.99%
+    ("1000", "USD", 100, "EURUSD", "BUY", "0.91", "1.09990", "1.10000", USD_RATES, "1001.00",
+     "1001.00", "990.90", "-10.10", False),
+    # no spread, exactly 100% after the order: that is a margin call, refused
+    ("1000", "USD", 500, "USDJPY", "BUY", "5", "150.000", "150.000", USD_RATES, "1000.00",
+     "1000.00", "1000.00", "0.00", False),
+    ("1000", "USD", 500, "USDJPY", "BUY", "4.99", "150.000", "150.000", USD_RATES, "998.00",
+     "998.00", "1000.00", "2.00", True),
+    # capped at 200: 500 EUR x 1.1; short valued at the ask: -10 GBP x 1.25 = -12.50 USD
+    ("1000", "USD", 500, "EURGBP", "SELL", "1", "0.85000", "0.85010", USD_RATES, "550.00",
+     "550.00", "987.50", "437.50", True),
+    # capped at 100: 5 oz x 2000 / 100; spread -0.50 x 5 oz = -2.50
+    ("1000", "USD", 500, "XAUUSD", "BUY", "0.05", "1999.50", "2000.00", USD_RATES, "100.00",
+     "100.00", "997.50", "897.50", True),
+    # 1000 USD / 1.25 = 800 EUR
+    ("1000", "EUR", 500, "USDJPY", "BUY", "5", "160.000", "160.000", EUR_RATES, "800.00",
+     "800.00", "1000.00", "200.00", True),
+    ("1000", "EUR", 500, "EURUSD", "BUY", "5", "1.25000", "1.25000", EUR_RATES, "1000.00",
+     "1000.00", "1000.00", "0.00", False),
+    ("1000", "EUR", 500, "EURUSD", "SELL", "4.9", "1.25000", "1.25000", EUR_RATES, "980.00",
+     "980.00", "1000.00", "20.00", True),
 ]  # fmt: skip
+LEVEL = D(100)
+
+
+def at(side: str, lots: str, price: str, bid: str, ask: str) -> OrderAtPrice:
+    return OrderAtPrice(Side(side), D(lots), D(price), D(bid), D(ask))
 
 
 @pytest.mark.parametrize(
-    ("balance", "ccy", "leverage", "symbol", "side", "lots", "price", "rates", "required",
-     "used", "free", "allowed"),
+    ("balance", "ccy", "leverage", "symbol", "side", "lots", "bid", "ask", "rates", "required",
+     "used", "equity", "free", "allowed"),
     OPENING_CASES,
 )  # fmt: skip
 def test_check_opening_order(
-    balance: str, ccy: str, leverage: int, symbol: str, side: str, lots: str, price: str,
-    rates: dict[str, D], required: str, used: str, free: str, allowed: bool,
+    balance: str, ccy: str, leverage: int, symbol: str, side: str, lots: str, bid: str, ask: str,
+    rates: dict[str, D], required: str, used: str, equity: str, free: str, allowed: bool,
 ) -> None:  # fmt: skip
     valuation = value_account(D(balance), ccy, leverage, [], {}, rates)
+    price = ask if side == "BUY" else bid
     check = check_order(
-        valuation, get_instrument(symbol), None, Side(side), D(lots), D(price), leverage, ccy,
-        rates,
+        valuation, get_instrument(symbol), None, at(side, lots, price, bid, ask), leverage, rates,
+        LEVEL,
     )  # fmt: skip
-    assert (check.required_margin, check.used_margin_after, check.free_margin_after) == (
-        D(required), D(used), D(free),
-    )  # fmt: skip
+    assert (check.required_margin, check.used_margin_after) == (D(required), D(used))
+    assert (check.equity_after, check.free_margin_after) == (D(equity), D(free))
     assert (check.allowed, check.reducing, check.currency) == (allowed, False, ccy)
 
 
@@ -170,25 +188,29 @@ LONG = PositionState("EURUSD", D("1"), D("1.10000"))
 
 
 @pytest.mark.parametrize(
-    ("side", "lots", "required", "used", "free", "allowed", "reducing"),
+    ("side", "lots", "price", "required", "used", "free", "allowed", "reducing"),
     [
-        ("SELL", "0.5", "550.00", "550.00", "-550.00", True, True),  # partial close
-        ("SELL", "1", "0.00", "0.00", "0.00", True, True),  # full close
-        ("SELL", "2", "1100.00", "1100.00", "-1100.00", False, False),  # flip is not reducing
-        ("BUY", "0.01", "1111.00", "1111.00", "-1111.00", False, False),
+        ("SELL", "0.5", "1.09500", "550.00", "550.00", "-550.00", True, True),  # partial close
+        ("SELL", "1", "1.09500", "0.00", "0.00", "0.00", True, True),  # full close
+        # a flip is not reducing: short 1 at 1.09500 valued at the ask 1.09510: -10
+        ("SELL", "2", "1.09500", "1100.00", "1100.00", "-1110.00", False, False),
+        # adding 0.01 at the ask 1.09510, valued at the bid: -0.10
+        ("BUY", "0.01", "1.09510", "1111.00", "1111.00", "-1111.10", False, False),
     ],
 )
 def test_check_order_on_existing_position(
-    side: str, lots: str, required: str, used: str, free: str, allowed: bool, reducing: bool
-) -> None:
+    side: str, lots: str, price: str, required: str, used: str, free: str, allowed: bool,
+    reducing: bool,
+) -> None:  # fmt: skip
     eurusd = get_instrument("EURUSD")
     valuation = value_account(
         D("500"), "USD", 100, [OpenPosition(eurusd, LONG)], UNDER_WATER_QUOTES, USD_RATES
     )
     assert (valuation.equity, valuation.free_margin) == (D("0.00"), D("-1100.00"))
     check = check_order(
-        valuation, eurusd, LONG, Side(side), D(lots), D("1.09500"), 100, "USD", USD_RATES
-    )
+        valuation, eurusd, LONG, at(side, lots, price, "1.09500", "1.09510"), 100, USD_RATES,
+        LEVEL,
+    )  # fmt: skip
     assert (check.required_margin, check.used_margin_after, check.free_margin_after) == (
         D(required),
         D(used),
@@ -203,31 +225,29 @@ def test_flip_is_allowed_with_enough_margin() -> None:
         D("5000"), "USD", 100, [OpenPosition(eurusd, LONG)], UNDER_WATER_QUOTES, USD_RATES
     )
     check = check_order(
-        valuation, eurusd, LONG, Side.SELL, D("3"), D("1.095"), 100, "USD", USD_RATES
-    )
-    # short 2 after the flip: 2200 used; equity 4500 -> free 2300
-    assert (check.used_margin_after, check.free_margin_after) == (D("2200.00"), D("2300.00"))
+        valuation, eurusd, LONG, at("SELL", "3", "1.09500", "1.09500", "1.09510"), 100,
+        USD_RATES, LEVEL,
+    )  # fmt: skip
+    # short 2 after the flip: 2200 used; equity 4500 - 500 realised + 500 no longer unrealised
+    # - 20 (the new short valued at the ask) = 4480 -> free 2280
+    assert (check.used_margin_after, check.free_margin_after) == (D("2200.00"), D("2280.00"))
     assert check.allowed and not check.reducing
 
 
 def test_assert_order_allowed() -> None:
     valuation = empty_valuation("1000", "USD")
     eurusd = get_instrument("EURUSD")
-    fits = check_order(valuation, eurusd, None, Side.BUY, D("0.5"), D("1.1"), 100, "USD", USD_RATES)
+    quote = ("1.09990", "1.10000")
+    fits = check_order(valuation, eurusd, None, at("BUY", "0.5", "1.1", *quote), 100, USD_RATES,
+                       LEVEL)  # fmt: skip
     assert_order_allowed(fits)
     too_big = check_order(
-        valuation, eurusd, None, Side.BUY, D("1"), D("1.1"), 100, "USD", USD_RATES
+        valuation, eurusd, None, at("BUY", "1", "1.1", *quote), 100, USD_RATES, LEVEL
     )
     with pytest.raises(InsufficientMargin) as raised:
         assert_order_allowed(too_big)
-    # required: margin of the position after the trade; free: margin available to it.
+    # required: margin of the position after the trade; free: margin available to it (equity
+    # 990 after the 10 USD spread); the level it would be at: 990 / 1100 = 90.00%.
     error = raised.value
-    assert (error.required, error.free, error.currency) == (D("1100.00"), D("1000.00"), "USD")
-
-
-def test_check_order_refuses_mismatched_currency() -> None:
-    with pytest.raises(ValueError, match="EUR"):
-        check_order(
-            empty_valuation("1000", "EUR"), get_instrument("EURUSD"), None, Side.BUY, D("1"),
-            D("1.1"), 100, "USD", USD_RATES,
-        )  # fmt: skip
+    assert (error.required, error.free, error.currency) == (D("1100.00"), D("990.00"), "USD")
+    assert (error.level_after, error.min_level) == (D("90.00"), LEVEL)
