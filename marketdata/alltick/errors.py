@@ -1,6 +1,7 @@
 """Errors of the Alltick vendor layer and the policy for each `ret` code.
 
-Policy (PROTOCOL.md sections 2-3): any `ret != 200` is an error; the class says what to do:
+Policy (docs/alltick-protocol.md, 4. Return codes): any `ret != 200` is an error; the class
+says what to do:
 - `AuthError` (401): stop and alert; retrying with the same token cannot succeed.
 - `RateLimitError` (429, 605, 606, and HTTP 429 from the gateway): back off, then retry.
 - `CodeRejectedError` (600, 604): drop the code and alert; the rest of the work goes on.

@@ -1,4 +1,6 @@
-"""Alltick plan limits (PROTOCOL.md sections 2-3), so both clients stay inside them by waiting.
+"""Alltick plan limits, so both clients stay inside them by waiting.
+
+The limits: docs/alltick-protocol.md, 5. Plan limits.
 
 Policy: REST calls of one endpoint are spaced by the plan's interval (`/batch-kline` has its own);
 WebSocket requests on one connection at least 1 s apart; a reconnect no sooner than 10 s (free) or

@@ -1,4 +1,6 @@
-"""Build Alltick WebSocket requests and parse every frame (PROTOCOL.md section 2); pure, no I/O.
+"""Build Alltick WebSocket requests and parse every frame; pure, no I/O.
+
+The protocol: docs/alltick-protocol.md, 2. WebSocket.
 
 Policy:
 - A request carries all four envelope fields (`cmd_id`, `seq_id`, `trace`, `data`); an ack has

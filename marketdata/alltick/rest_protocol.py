@@ -1,4 +1,6 @@
-"""Build Alltick REST requests and parse their responses (PROTOCOL.md section 3); pure, no I/O.
+"""Build Alltick REST requests and parse their responses; pure, no I/O.
+
+The protocol: docs/alltick-protocol.md, 3. REST.
 
 Policy:
 - A request is `{"trace", "data"}`: URL-encoded JSON in the `query` parameter for GET, the JSON

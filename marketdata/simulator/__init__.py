@@ -1,4 +1,6 @@
-"""An Alltick-compatible market-data simulator for tests, demos and `make run` (PROTOCOL.md 6).
+"""An Alltick-compatible market-data simulator for tests, demos and `make run`.
+
+What it serves: docs/alltick-protocol.md, 7. The simulator.
 
 Use in-process: `Simulator(SimulatorConfig(port=0)).start_in_thread() -> (host, port)`, `.stop()`.
 From the shell: `python -m marketdata.simulator --host 127.0.0.1 --port 8765`.

@@ -2,7 +2,8 @@
 
 Policy: the defaults make `make run` work: no plan limits, integer `seq`/`tick_time` in
 milliseconds, the 30 s heartbeat timeout, unknown codes silently ignored, no snapshot on subscribe.
-The UNSURE points of PROTOCOL.md are settings here, so tests can exercise every variant.
+The points the vendor's documentation leaves open (docs/alltick-protocol.md, 8. Open points and
+differences) are settings here, so tests can exercise every variant.
 """
 
 from __future__ import annotations

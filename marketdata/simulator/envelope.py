@@ -1,4 +1,6 @@
-"""Validate WebSocket requests the way PROTOCOL.md describes them (all four envelope fields).
+"""Validate WebSocket requests as the vendor describes them (all four envelope fields).
+
+The frames: docs/alltick-protocol.md, 2.1 Frames.
 
 Policy: `cmd_id` and `seq_id` are integers (not bools), `trace` a string of at most 64 characters,
 `data` an object; anything else is "request header param invalid". A `symbol_list` must be a list of

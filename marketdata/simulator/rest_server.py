@@ -1,4 +1,6 @@
-"""The simulator's REST endpoints under `/quote-b-api` and `/quote-stock-b-api` (PROTOCOL.md 3).
+"""The simulator's REST endpoints under `/quote-b-api` and `/quote-stock-b-api`.
+
+The protocol: docs/alltick-protocol.md, 3. REST.
 
 Policy: the token gate answers HTTP 401 `{"msg":"token is required","ret":401}` when `token` is
 missing; a wrong token gets HTTP 200 with `ret 401 "token invalid"`. With limits on, a second

@@ -1,4 +1,6 @@
-"""The simulator's own rendering of Alltick frames, written from PROTOCOL.md (not from the client).
+"""The simulator's own rendering of Alltick frames, written from docs/alltick-protocol.md.
+
+It does not reuse the client's code, so the two cannot share a misreading of the protocol.
 
 Policy: pushes carry only `cmd_id` and `data`; one instrument per push; `seq` and `tick_time` are
 rendered as ints or numeric strings, in milliseconds or seconds, as the runtime format says. REST

@@ -1,6 +1,6 @@
 """The simulator's WebSocket endpoints (`/quote-b-ws-api`, `/quote-stock-b-ws-api`).
 
-Policy (PROTOCOL.md section 2):
+Policy (docs/alltick-protocol.md, 2. WebSocket):
 - The upgrade needs `token=`: missing -> HTTP 401 `{"msg":"token is required","ret":401}`; a
   wrong token is refused with HTTP 401 or accepted and closed (`wrong_credential_on_upgrade`). A
   control switch refuses upgrades with HTTP 429. With limits on, connections beyond the plan are

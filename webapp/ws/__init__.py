@@ -1,1 +1,1 @@
-"""The WebSocket relay at /ws: live quotes and per-account events (see README, "Real time")."""
+"""The WebSocket relay at /ws: live quotes and per-account events (docs/websocket.md)."""

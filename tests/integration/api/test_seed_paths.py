@@ -1,4 +1,4 @@
-"""The seed system's paths: sim/fill at the server's price only, snapshot, close and exit aliases.
+"""The older frontend's paths: sim/fill at the server's price only, snapshot, close and exit.
 
 EURUSD client bid/ask 1.09995/1.10007 (put_market).
 """

@@ -1,6 +1,6 @@
-"""Conformance of the simulator to PROTOCOL.md, with raw websocket-client and requests calls.
+"""Conformance of the simulator to docs/alltick-protocol.md, with raw websocket-client and requests.
 
-Nothing here uses our client or protocol module: every frame is written from the protocol page.
+Nothing here uses our client or protocol module: every frame is written from that page.
 """
 
 from __future__ import annotations
