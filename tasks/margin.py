@@ -4,9 +4,10 @@
   margin calls, then stops out, one after the other, each account at or below STOP_OUT_LEVEL.
   It runs under a Redis lock (``tasks.maintenance.exclusive``) so two sweeps never overlap; a
   sweep that finds the lock taken does nothing.
-- `margin.stop_out` stops out one account. ``stop_out`` re-checks under the account lock and
-  changes nothing when the account is no longer at stop out, so it is idempotent and acknowledges
-  late: a message whose worker died mid-task is redelivered and simply re-checks.
+- `margin.stop_out` stops out one account. ``stop_out`` re-values the account as booked and
+  books each close only if the account is still as it valued it (same txn_seq); it changes
+  nothing when the account is no longer at stop out, so it is idempotent and acknowledges late:
+  a message whose worker died mid-task is redelivered and simply re-checks.
 - Levels and ENFORCE_MARKET_HOURS come from the Flask config; nothing here holds state.
 """
 

@@ -3,8 +3,8 @@
 Policy:
 - Floats for display only. The engine values positions in numpy float64: its valuations are
   published for screens and used to trigger margin calls and stop outs, never booked. Every
-  booking uses Decimal from PostgreSQL (the stop-out task is to re-check the level that way
-  under the account lock); the beat sweep is the safety net for whatever the engine misses.
+  booking uses Decimal from PostgreSQL (the stop-out task re-checks the level that way on the
+  account as booked); the beat sweep is the safety net for whatever the engine misses.
 - Load: at start, after (re)subscribing, every open position and its account come from
   PostgreSQL in ONE query into per-symbol arrays; quotes come from the quote store.
 - Ticks: one Redis pub/sub connection subscribes to `fx:quotes` and `fx:accounts`. Pending

@@ -47,6 +47,12 @@ class Connection:
                 self._events.append(message)
             self._ready.notify()
 
+    def offer_first(self, message: str) -> None:
+        """Queue a message ahead of every pending one (the snapshot, which must come first)."""
+        with self._ready:
+            self._events.appendleft(message)
+            self._ready.notify()
+
     def close(self, reason: str) -> None:
         """Ask the writer to close the socket with this reason."""
         with self._ready:

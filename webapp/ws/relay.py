@@ -207,7 +207,9 @@ def relay(ws: Any) -> None:
     process_hub = hub()
     process_hub.register(connection)
     try:
-        connection.offer_event(snapshot_message(connection.account_id))
+        # Registered first, so no event is missed; the snapshot then goes ahead of any event
+        # queued meanwhile (those are older than it, or newer with a higher seq).
+        connection.offer_first(snapshot_message(connection.account_id))
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         _Reader(ws, connection, app, process_hub).start()
         _write_until_closed(ws, connection)
