@@ -159,6 +159,12 @@ class Config:
 
     CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300)
 
+    # The feed holds a tick whose mid moves more than this fraction from the last accepted one
+    # until SPIKE_CONFIRMATIONS following ticks agree with it (domain.spikes).
+    SPIKE_LIMIT_FX = env_decimal("SPIKE_LIMIT_FX", "0.02")
+    SPIKE_LIMIT_METAL = env_decimal("SPIKE_LIMIT_METAL", "0.05")
+    SPIKE_CONFIRMATIONS = env_int("SPIKE_CONFIRMATIONS", 2)
+
     @classmethod
     def validate(cls) -> None:
         """Refuse to start with a configuration that cannot work."""

@@ -3,7 +3,8 @@
 `txn_seq` grows by one for every transaction booked on the account (an order with its fills and
 ledger entries, a deposit...); every order, fill and ledger entry records the value it took, so a
 client that has seen N can ask for what came after N. Every booking updates the row only if
-`txn_seq` is still the one it read (services.booking: optimistic concurrency). The balance equals the sum of the account's ledger entries, always.
+`txn_seq` is still the one it read (services.booking: optimistic concurrency). The balance
+equals the sum of the account's ledger entries, always.
 """
 
 from __future__ import annotations

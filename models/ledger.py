@@ -27,7 +27,8 @@ class LedgerEntry(Base):
             "(kind <> 'deposit' OR amount > 0) AND (kind <> 'withdrawal' OR amount < 0)",
             name="deposit_positive_withdrawal_negative",
         ),
-        Index("uq_ledger_account_txn", "account_id", "txn_seq", unique=True),
+        # A transaction may book several entries (realised PnL, then a negative balance reset).
+        Index("ix_ledger_account_txn", "account_id", "txn_seq"),
         Index("ix_ledger_account_created", "account_id", "created_at"),
     )
 

@@ -49,7 +49,7 @@ class AdjustmentResultSchema(RecordSchema):
 
 
 class AccountListQuerySchema(StrictSchema):
-    """Newest accounts first; pass the last id seen as `before_id` for the next page."""
+    """Newest first; pass the page's `next_before_id` as `before_id` for the next page."""
 
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     before_id = fields.Integer(load_default=None, validate=validate.Range(min=1))

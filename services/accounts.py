@@ -6,7 +6,8 @@ the live figures null with `valuation_error` saying why (domain.valuation).
 
 A hand-booked change of balance (deposit, withdrawal, adjustment) locks the account row
 (SELECT ... FOR UPDATE), is stamped with the database's clock read under that lock, advances the
-account's transaction sequence and commits; a withdrawal never takes free margin below zero.
+account's transaction sequence and commits; a withdrawal never takes free margin below zero. An
+amount finer than the account currency's minor unit (ISO 4217: JPY has none) is refused.
 What happens after the commit (valuing the account, publishing `account.updated`) can fail
 without turning a booked deposit into an error: the live figures are then null.
 """
@@ -19,6 +20,7 @@ from decimal import Decimal
 import redis
 from sqlalchemy import Engine, select
 
+from domain.conversion import minor_unit_digits, round_money
 from domain.errors import AccountDisabled, InsufficientFunds, InvalidAmount
 from domain.records import AccountStatus, AccountSummary, LedgerKind, LedgerRecord
 from domain.valuation import summarize_account, unvalued
@@ -85,6 +87,10 @@ def adjust_balance(
         raise InvalidAmount("amount must be positive (use kind to say the direction)")
     signed = -amount if kind == LedgerKind.WITHDRAWAL else amount
     account = lock_account(session, account_id)
+    if round_money(amount, account.currency) != amount:
+        digits = minor_unit_digits(account.currency)
+        session.rollback()
+        raise InvalidAmount(f"{account.currency} amounts have {digits} decimal places")
     book = read_book(session.connection(), account_id)
     assert book is not None  # the row is locked
     if signed < 0:

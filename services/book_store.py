@@ -129,9 +129,10 @@ WRITE = text(
         FROM account, jsonb_to_recordset(account.d->'entries') AS e(
             kind ledger_kind, amount numeric, balance_after numeric, reference text,
             reason text)
-        RETURNING id
+        RETURNING id, kind
     )
-    SELECT (SELECT count(*) FROM account) AS booked
+    SELECT (SELECT count(*) FROM account) AS booked,
+           (SELECT json_object_agg(kind, id) FROM entries)::text AS entry_ids
     """
 )
 
@@ -265,8 +266,9 @@ def write_booking(
     booking: Booking,
     request_hash: str,
     result: dict[str, Any],
-) -> bool:
-    """Write every row of the booking in one statement; False if the account changed meanwhile."""
+) -> dict[str, int] | None:
+    """Write every row of the booking in one statement; return the ids of its ledger entries by
+    kind (one entry of a kind per booking), or None if the account changed meanwhile."""
     order = booking.order
     document = {
         "account_id": seen.id, "seen_txn_seq": seen.txn_seq, "seen_status": seen.status,
@@ -280,8 +282,11 @@ def write_booking(
         "entries": [_row(e, ENTRY_COLUMNS) for e in booking.entries],
     }  # fmt: skip
     text_ = orjson.dumps(document, default=_json_value).decode()
-    booked = connection.execute(WRITE, {"booking": text_}).scalar()
-    return bool(booked)
+    written = connection.execute(WRITE, {"booking": text_}).one()
+    if not written.booked:
+        return None
+    ids: dict[str, int] = orjson.loads(written.entry_ids) if written.entry_ids else {}
+    return ids
 
 
 ORDER_COLUMNS = (

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -63,6 +63,8 @@ from domain.records import (
     AccountStatus,
     AccountSummary,
     FillRecord,
+    LedgerKind,
+    LedgerRecord,
     OrderReason,
     OrderRecord,
     PositionRecord,
@@ -194,7 +196,8 @@ def book(deps: Collaborators, request: BookingRequest, now: datetime) -> OrderRe
 @dataclass(frozen=True)
 class _Booked:
     result: OrderResult
-    booking: Booking | None  # None: a replay, nothing was booked now
+    booking: Booking | None = None  # None: a replay, nothing was booked now
+    entries: tuple[LedgerRecord, ...] = ()
 
 
 def _try(
@@ -233,9 +236,30 @@ def _try(
         deps.rules, check_margin=request.reason is OrderReason.CLIENT,
     )  # fmt: skip
     result = OrderResult(booking.order, booking.fills, booking.position, booking.summary)
-    if not write_booking(connection, book_.account, booking, request.digest(), RESULT.dump(result)):
+    body = RESULT.dump(result)
+    entry_ids = write_booking(connection, book_.account, booking, request.digest(), body)
+    if entry_ids is None:
         return None
-    return _Booked(result, booking)
+    return _Booked(result, booking, _ledger_records(booking, entry_ids))
+
+
+def _ledger_records(booking: Booking, ids: Mapping[str, int]) -> tuple[LedgerRecord, ...]:
+    """Return the booking's ledger entries as written (one of each kind), with their ids."""
+    account, at = booking.account, booking.order.created_at
+    return tuple(
+        LedgerRecord(
+            ids[entry.kind.value],
+            account.id,
+            entry.kind,
+            entry.amount,
+            entry.balance_after,
+            entry.reference,
+            entry.reason,
+            account.txn_seq,
+            at,
+        )
+        for entry in booking.entries
+    )
 
 
 def _replay(stored: StoredOrder, request: BookingRequest) -> OrderResult:
@@ -298,15 +322,26 @@ def _check_rates_fresh(
 def _after_commit(deps: Collaborators, booked: _Booked) -> OrderResult:
     """Publish a new booking's events (a replay publishes nothing); return the result."""
     if booked.booking is not None:
-        deps.publisher.account_events(booking_events(booked.booking))
+        deps.publisher.account_events(booking_events(booked.booking, booked.entries))
+        for entry in booked.entries:
+            if entry.kind is LedgerKind.NEGATIVE_BALANCE_RESET:
+                log.error(
+                    "event=alert alert=negative_balance_reset account_id=%s amount=%s entry_id=%s",
+                    entry.account_id, entry.amount, entry.id,
+                )  # fmt: skip
     return booked.result
 
 
-def booking_events(booking: Booking) -> list[AccountEvent]:
-    """Return the events of a booking, all carrying the account's new sequence number."""
+def booking_events(booking: Booking, entries: Sequence[LedgerRecord]) -> list[AccountEvent]:
+    """Return the events of a booking, all carrying the account's new sequence number.
+
+    `account.updated` carries the ledger entry a client should be told of beside its fills: a
+    negative balance reset (realised PnL is on the fill already).
+    """
     account_id, seq = booking.account.id, booking.account.txn_seq
+    reset = next((e for e in entries if e.kind is LedgerKind.NEGATIVE_BALANCE_RESET), None)
     return [
         OrderFilled(account_id, seq, booking.order, booking.fills),
         *(PositionChanged(account_id, seq, p) for p in (*booking.updated, *booking.opened)),
-        AccountUpdated(account_id, seq, booking.summary),
+        AccountUpdated(account_id, seq, booking.summary, reset),
     ]

@@ -11,6 +11,10 @@ Policy:
   publication (PUBLISH) go in ONE pipelined round trip; every BEAT_INTERVAL_S that pipeline also
   carries the heartbeat key (SET with TTL) and the tick counter. A push for a code outside our
   catalogue is ignored.
+- Spike filter (domain.spikes): a tick whose mid moves more than SPIKE_LIMIT_FX (2%) or
+  SPIKE_LIMIT_METAL (5%) from the last accepted one is held, not stored, until
+  SPIKE_CONFIRMATIONS (2) following ticks agree with it; a held tick is logged, and dropped when
+  the price comes back.
 - Counters: `feed:stats` (hash) holds ticks, reconnects and drops (the stream's own counters are
   copied there every few seconds); `feed:heartbeat` exists while ticks arrive.
 """
@@ -21,13 +25,16 @@ import logging
 import threading
 import time
 import uuid
-from dataclasses import asdict
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import redis
 
 from domain.errors import UnknownSymbol
-from domain.instruments import INSTRUMENTS, by_vendor_code
+from domain.instruments import INSTRUMENTS, AssetClass, Instrument, by_vendor_code
+from domain.spikes import SpikeState, Verdict, screen
 from marketdata.alltick.models import DepthTick
 from marketdata.alltick.ws_client import AlltickStream, StreamSettings
 from services.quotes import QuoteStore, RawQuote
@@ -54,6 +61,17 @@ return 0
 """
 
 
+@dataclass(frozen=True)
+class SpikeRules:
+    """How far a tick may move from the last accepted mid (a fraction, per asset class) before
+    it is held, and how many agreeing ticks confirm a held move (domain.spikes)."""
+
+    limits: Mapping[AssetClass, Decimal] = field(
+        default_factory=lambda: {AssetClass.FX: Decimal("0.02"), AssetClass.METAL: Decimal("0.05")}
+    )
+    confirmations: int = 2
+
+
 class Feed:
     """Hold the leader lock, run the vendor stream, write every tick to Redis."""
 
@@ -64,9 +82,12 @@ class Feed:
         token: str,
         channels: Channels,
         settings: StreamSettings | None = None,
+        spikes: SpikeRules | None = None,
     ) -> None:
         self._redis = client
         self._channel = channels.quotes
+        self._spikes = spikes or SpikeRules()
+        self._spike_states: dict[str, SpikeState] = {}
         self._store = QuoteStore(client)
         self._owner = uuid.uuid4().hex
         self._stop = threading.Event()
@@ -124,8 +145,11 @@ class Feed:
         if bid is None or ask is None:
             return
         try:
-            symbol = by_vendor_code(tick.code).symbol
+            instrument = by_vendor_code(tick.code)
         except UnknownSymbol:
+            return
+        symbol = instrument.symbol
+        if not self._passes_spike_filter(instrument, (bid + ask) / 2):
             return
         quote = RawQuote(symbol, bid, ask, tick.tick_time, datetime.now(UTC), tick.seq)
         pipe = self._redis.pipeline(transaction=False)
@@ -138,6 +162,25 @@ class Feed:
             pipe.set(HEARTBEAT_KEY, int(time.time() * 1000), ex=HEARTBEAT_TTL_S)
             pipe.hset(STATS_KEY, "ticks_stored", self._ticks_stored)
         pipe.execute()
+
+    def _passes_spike_filter(self, instrument: Instrument, mid: Decimal) -> bool:
+        """Screen a tick's mid (domain.spikes); log what is held, confirmed or dropped."""
+        symbol, rules = instrument.symbol, self._spikes
+        state = self._spike_states.get(symbol, SpikeState())
+        limit = rules.limits[instrument.asset_class]
+        after, verdict = screen(state, mid, limit, rules.confirmations)
+        self._spike_states[symbol] = after
+        if verdict is Verdict.HOLD:
+            log.warning(
+                "event=feed_spike_held symbol=%s mid=%s last_accepted=%s", symbol, mid,
+                state.accepted,
+            )  # fmt: skip
+        elif verdict is not Verdict.ACCEPT:
+            log.warning(
+                "event=feed_spike_%s symbol=%s mid=%s held=%s", verdict.value, symbol, mid,
+                state.held,
+            )  # fmt: skip
+        return verdict is not Verdict.HOLD
 
     def _alert(self, kind: str, detail: str) -> None:
         log.error("event=feed_alert kind=%s detail=%s", kind, detail)
@@ -156,4 +199,11 @@ def feed_from_config(config: dict[str, object]) -> Feed:
     client = redis.Redis.from_url(str(config["REDIS_URL"]), decode_responses=True)
     token = str(config["ALLTICK_API_KEY"] or config["SIMULATOR_TOKEN"])
     channels = Channels.with_prefix(str(config["REDIS_CHANNEL_PREFIX"]))
-    return Feed(client, str(config["ALLTICK_BASE_WS"]), token, channels)
+    spikes = SpikeRules(
+        limits={
+            AssetClass.FX: Decimal(str(config["SPIKE_LIMIT_FX"])),
+            AssetClass.METAL: Decimal(str(config["SPIKE_LIMIT_METAL"])),
+        },
+        confirmations=int(str(config["SPIKE_CONFIRMATIONS"])),
+    )
+    return Feed(client, str(config["ALLTICK_BASE_WS"]), token, channels, spikes=spikes)

@@ -151,6 +151,13 @@ def ledger_page(
     return _keyset_page(session, LedgerEntry, stamp, scope, filters, page, ledger_record)
 
 
+def entries_of_kind(session: DbSession, kind: LedgerKind, page: PageRequest) -> Page[LedgerRecord]:
+    """Return a page of every account's ledger entries of one kind, newest first (operators)."""
+    scope = [LedgerEntry.kind == kind]
+    stamp = LedgerEntry.created_at
+    return _keyset_page(session, LedgerEntry, stamp, scope, [], page, ledger_record)
+
+
 def closed_page(
     session: DbSession,
     account_id: int,

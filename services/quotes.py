@@ -119,6 +119,23 @@ class Market:
         """Return symbol -> (bid, ask)."""
         return {symbol: (q.bid, q.ask) for symbol, q in self.quotes.items()}
 
+    def estimated(self, held: Iterable[tuple[str, Decimal]]) -> tuple[Market, list[str]]:
+        """Return the market with each held symbol that has no quote priced at its position's
+        average price (bid = ask = average, so the position shows no PnL and its margin is
+        converted at its entry), and the symbols estimated. An estimated quote carries the
+        earliest time there is, so it is never tradeable: nothing is ever filled on it. This
+        is what a stop out values an account with when Redis lost a symbol's quote."""
+        missing = {symbol: avg for symbol, avg in held if symbol not in self.quotes}
+        if not missing:
+            return self, []
+        never = datetime.min.replace(tzinfo=UTC)
+        quotes = dict(self.quotes)
+        rates = dict(self.rates)
+        for symbol, avg in missing.items():
+            quotes[symbol] = ClientQuote(symbol, avg, avg, never)
+            rates.setdefault(symbol, avg)
+        return Market(quotes, rates), sorted(missing)
+
 
 def symbols_to_value(held: Iterable[str], account_currency: str) -> list[str]:
     """Return the catalogue symbols valuing positions in `held` needs: their own quotes and the

@@ -15,8 +15,13 @@ Policy:
   position whose symbol has none, or whose close is refused, is skipped with an alert
   (``event=alert alert=stop_out_skipped``) and the next most losing one is closed instead: the
   account keeps shrinking its exposure rather than waiting on one frozen symbol. A symbol with
-  no quote at all (or a missing conversion rate) leaves the level unknown: nothing is closed, an
-  alert is logged, and the next sweep retries once the feed has refilled Redis.
+  no quote at all (Redis lost it) is valued at its position's average price (no PnL, margin at
+  entry: services.quotes.Market.estimated) with an alert (``stop_out_estimated``), so the
+  account is still judged and its priced positions closed. Only a missing conversion rate
+  leaves the level unknown: nothing is closed, an alert is logged, the next sweep retries.
+- Each close is decided and booked at the time it happens (a clock, read again for each close),
+  not at the time the stop out began. In a sweep's pass, an unexpected error on one account is
+  an alert (``stop_out_failed``) and the others are still stopped out.
 - A position larger than the instrument's ``max_lots`` is closed in orders of ``max_lots``; each
   is re-evaluated like any other close. Only fully closed positions are returned.
 - Idempotent: with the level above the stop-out level, or nothing open, ``stop_out`` changes
@@ -26,7 +31,8 @@ Policy:
 - The sweep reads every open position joined to its account in one query, without locks, and
   values every account at one snapshot of the quotes: first in floats, vectorised with the
   positions engine's book (services.engine), then exactly, in Decimal with the domain's rules,
-  every account the floats put near or below the margin-call level or could not value. It
+  every account the floats put near or below the margin-call level or could not value (a
+  symbol without any quote is estimated at its position's average price, as stop out does). It
   publishes `margin.call` for each account at or below the margin-call level (stop-out ones
   included, with their ``margin_state``) that no one announced yet (services.margin_calls: once
   per crossing, shared with the positions engine) and returns the accounts at or below the
@@ -36,7 +42,7 @@ Policy:
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -85,18 +91,21 @@ class _Close:
 
 
 def stop_out(
-    deps: Collaborators, account_id: int, stop_out_level: Decimal, now: datetime
+    deps: Collaborators,
+    account_id: int,
+    stop_out_level: Decimal,
+    clock: Callable[[], datetime],
 ) -> list[int]:
     """Close the most losing positions one at a time until the level is above stop out."""
     closed: list[int] = []
     skipped: set[str] = set()
-    while (close := _next_close(deps, account_id, stop_out_level, now, skipped)) is not None:
+    while (close := _next_close(deps, account_id, stop_out_level, clock(), skipped)) is not None:
         request = CloseRequest(
             account_id, position_id=close.position_id, reason=OrderReason.STOP_OUT,
             if_txn_seq=close.txn_seq,
         )  # fmt: skip
         try:
-            result = book(deps, request, now)
+            result = book(deps, request, clock())
         except (AccountChanged, PositionNotFound):
             continue  # something was booked meanwhile: decide again on what is booked now
         except DomainError as error:
@@ -122,7 +131,13 @@ def _next_close(
     book_ = read_current(deps.sql, account_id)
     if book_ is None or not book_.positions:
         return None
-    market = Market.load(deps.quotes)
+    held = [(p.symbol, p.avg_price) for p in book_.positions]
+    market, estimated = Market.load(deps.quotes).estimated(held)
+    if estimated:
+        log.error(
+            "event=alert alert=stop_out_estimated account_id=%s symbols=%s",
+            account_id, ",".join(estimated),
+        )  # fmt: skip
     try:
         valuation = _value(book_.account, book_, market)
         pnls = _unrealized_pnls(book_, market)
@@ -211,10 +226,17 @@ def sweep_margin(
     for account_id in candidates:
         start, end = np.searchsorted(account_ids, [account_id, account_id + 1])
         account, positions = _exact_book(rows[start:end])
+        held = [(row.symbol, row.avg_price) for row in rows[start:end]]
+        priced, estimated = market.estimated(held)
+        if estimated:
+            log.error(
+                "event=alert alert=sweep_estimated account_id=%s symbols=%s",
+                account.id, ",".join(estimated),
+            )  # fmt: skip
         try:
             valuation = value_account(
                 account.balance, account.currency, account.leverage, positions,
-                market.bid_ask(), market.rates,
+                priced.bid_ask(), priced.rates,
             )  # fmt: skip
         except DomainError as error:
             unvalued.append(account.id)
@@ -295,9 +317,17 @@ def stop_out_all(
     deps: Collaborators,
     account_ids: Iterable[int],
     stop_out_level: Decimal,
-    now: datetime,
+    clock: Callable[[], datetime],
 ) -> dict[int, list[int]]:
-    """Stop out each account in turn; return account id -> closed position ids."""
-    return {
-        account_id: stop_out(deps, account_id, stop_out_level, now) for account_id in account_ids
-    }
+    """Stop out each account in turn; return account id -> closed position ids.
+
+    An unexpected error on one account is logged as an alert and the pass goes on with the
+    others (their stop out must not wait on one broken account); the next sweep retries it.
+    """
+    closed: dict[int, list[int]] = {}
+    for account_id in account_ids:
+        try:
+            closed[account_id] = stop_out(deps, account_id, stop_out_level, clock)
+        except Exception:  # one account must never stop the others' stop outs
+            log.exception("event=alert alert=stop_out_failed account_id=%s", account_id)
+    return closed

@@ -6,6 +6,7 @@ once for the process (webapp.extensions.RedisStore), and tasks take it from ther
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import redis
@@ -24,6 +25,11 @@ def redis_client() -> redis.Redis:
 def collaborators() -> Collaborators:
     """Return the booking collaborators of this process."""
     return collaborators_from(current_app.config, db.engine, redis_client())
+
+
+def utc_now() -> datetime:
+    """Return the current time, aware UTC: the clock tasks hand to services."""
+    return datetime.now(UTC)
 
 
 def level(name: str) -> Decimal:

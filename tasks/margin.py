@@ -22,7 +22,7 @@ from celery import shared_task
 
 from services.risk import stop_out as stop_out_account
 from services.risk import stop_out_all, sweep_margin
-from tasks.context import collaborators, level
+from tasks.context import collaborators, level, utc_now
 from tasks.maintenance import LOCK_PREFIX, exclusive
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ def run_sweep() -> dict[str, Any]:
     deps = collaborators()
     stop_out_level = level("STOP_OUT_LEVEL")
     found = sweep_margin(deps, level("MARGIN_CALL_LEVEL"), stop_out_level, datetime.now(UTC))
-    closed = stop_out_all(deps, found.stop_out, stop_out_level, datetime.now(UTC))
+    closed = stop_out_all(deps, found.stop_out, stop_out_level, utc_now)
     return {**asdict(found), "closed": {str(k): v for k, v in closed.items()}}
 
 
@@ -57,8 +57,6 @@ def sweep() -> dict[str, Any]:
 @shared_task(name="margin.stop_out", acks_late=True)
 def stop_out(account_id: int) -> list[int]:
     """Stop out one account if it is (still) at or below the stop-out level."""
-    closed = stop_out_account(
-        collaborators(), account_id, level("STOP_OUT_LEVEL"), datetime.now(UTC)
-    )
+    closed = stop_out_account(collaborators(), account_id, level("STOP_OUT_LEVEL"), utc_now)
     log.info("event=margin_stop_out account_id=%s closed=%s", account_id, closed)
     return closed

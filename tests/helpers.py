@@ -5,7 +5,11 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import update
+
+from models import Role, User, db
 
 PASSWORD = "correct-horse-42"
 _counter = itertools.count(1)
@@ -37,3 +41,14 @@ def new_trader(client: FlaskClient) -> dict[str, Any]:
     username = register(client)
     tokens = login(client, username)
     return {**tokens, "username": username, "headers": bearer(tokens["access_token"])}
+
+
+def admin_headers(app: Flask, client: FlaskClient) -> dict[str, str]:
+    """Register a user, make them an admin in the database, log in; return their headers."""
+    trader = new_trader(client)
+    with app.app_context():
+        db.session.execute(
+            update(User).where(User.username == trader["username"]).values(role=Role.ADMIN)
+        )
+        db.session.commit()
+    return bearer(login(client, trader["username"])["access_token"])

@@ -1,8 +1,9 @@
 """The ledger invariants, checked straight in PostgreSQL.
 
-For every account: balance = sum of its ledger entries; for every (account, symbol): the open
-position's signed lots = the sum of the signed lots of its fills; transaction sequence numbers
-used by orders and ledger entries are exactly 1..txn_seq, without gaps.
+For every account: balance = sum of its ledger entries; for every position: its signed lots (0
+once closed) = the sum of the signed lots of its own fills; transaction sequence numbers used by
+orders and ledger entries are exactly 1..txn_seq, without gaps; rows of one account are stamped
+in the order of their transactions.
 """
 
 from __future__ import annotations
@@ -20,17 +21,22 @@ GROUP BY a.id, a.balance HAVING a.balance <> COALESCE(SUM(l.amount), 0)
 """
 
 POSITION_MISMATCHES = """
-WITH fills_sum AS (
-  SELECT account_id, symbol,
-         SUM(CASE WHEN side = 'BUY' THEN lots ELSE -lots END) AS signed
-  FROM fills GROUP BY account_id, symbol
-), open_pos AS (
-  SELECT account_id, symbol, CASE WHEN side = 'BUY' THEN lots ELSE -lots END AS signed
-  FROM positions WHERE status = 'open'
-)
-SELECT f.account_id, f.symbol, f.signed, COALESCE(o.signed, 0)
-FROM fills_sum f LEFT JOIN open_pos o USING (account_id, symbol)
-WHERE f.signed <> COALESCE(o.signed, 0)
+SELECT p.id, p.symbol, p.status,
+       CASE WHEN p.side = 'BUY' THEN p.lots ELSE -p.lots END AS signed,
+       COALESCE(SUM(CASE WHEN f.side = 'BUY' THEN f.lots ELSE -f.lots END), 0) AS fills
+FROM positions p LEFT JOIN fills f ON f.position_id = p.id
+GROUP BY p.id, p.symbol, p.status, p.side, p.lots
+HAVING CASE WHEN p.side = 'BUY' THEN p.lots ELSE -p.lots END
+       <> COALESCE(SUM(CASE WHEN f.side = 'BUY' THEN f.lots ELSE -f.lots END), 0)
+"""
+
+STAMPS_OUT_OF_ORDER = """
+SELECT account_id, txn_seq, created_at FROM (
+  SELECT account_id, txn_seq, created_at,
+         lag(created_at) OVER (PARTITION BY account_id ORDER BY txn_seq) AS before
+  FROM (SELECT account_id, txn_seq, created_at FROM ledger_entries
+        UNION ALL SELECT account_id, txn_seq, created_at FROM orders) AS booked
+) AS stamped WHERE created_at < before
 """
 
 SEQUENCE_GAPS = """
@@ -49,8 +55,9 @@ def assert_ledger_invariants() -> None:
     """Fail with the offending rows if any invariant is broken (needs an app context)."""
     for name, query in (
         ("balance <> sum(ledger)", BALANCE_MISMATCHES),
-        ("position <> sum(fills)", POSITION_MISMATCHES),
+        ("position <> sum(its fills)", POSITION_MISMATCHES),
         ("txn_seq gaps", SEQUENCE_GAPS),
+        ("rows stamped out of txn order", STAMPS_OUT_OF_ORDER),
     ):
         rows = db.session.execute(text(query)).all()
         assert rows == [], f"{name}: {rows}"

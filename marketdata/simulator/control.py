@@ -11,6 +11,8 @@ Policy: no token (the simulator binds to localhost; never expose it). Every POST
 - POST /_control/format  {"numbers": "int"|"string", "time_unit": "ms"|"s"}
 - POST /_control/fast    {"enabled", "rate": null}   per-code rate, or null for as fast as possible
 - POST /_control/price   {"code", "mid": "1.2345", "hold": false}   move a mid (and push at once)
+- POST /_control/spike   {"code", "factor": "1.3"}   push one update at factor x the mid (a bad
+                                                     tick); the walk goes on where it was
 - POST /_control/reset   {}                          fresh market, no faults, default format
 """
 
@@ -46,6 +48,7 @@ def add_control_routes(app: web.Application, state: SimState) -> None:
         "format": _format,
         "fast": _fast,
         "price": _price,
+        "spike": _spike,
         "reset": _reset,
     }
     for name, handler in handlers.items():
@@ -159,6 +162,18 @@ async def _price(state: SimState, body: dict[str, Any]) -> dict[str, Any]:
     state.market.walks[code].set_mid(mid, hold=bool(body.get("hold", False)))
     publish(state, code)
     return {"code": code, "mid": str(mid)}
+
+
+async def _spike(state: SimState, body: dict[str, Any]) -> dict[str, Any]:
+    code = _code(state, body)
+    try:
+        factor = Decimal(str(body.get("factor")))
+    except InvalidOperation as exc:
+        raise ControlError("factor must be a decimal string") from exc
+    if not factor.is_finite() or factor <= 0:
+        raise ControlError("factor must be positive")
+    publish(state, code, state.market.walks[code].spike(factor))
+    return {"code": code, "factor": str(factor)}
 
 
 async def _reset(state: SimState, body: dict[str, Any]) -> dict[str, Any]:

@@ -60,6 +60,10 @@ class ControlClient:
         """Move `code`'s mid to `mid` (a decimal string) and push at once; `hold` freezes it."""
         return self._post("price", {"code": code, "mid": mid, "hold": hold})
 
+    def spike(self, code: str, factor: str) -> dict[str, Any]:
+        """Push one update of `code` at `factor` x its mid (a bad tick); the walk goes on."""
+        return self._post("spike", {"code": code, "factor": factor})
+
     def reset(self) -> dict[str, Any]:
         """Return to a fresh market with no faults and the default format."""
         return self._post("reset")

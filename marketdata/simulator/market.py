@@ -58,6 +58,15 @@ class PriceWalk:
         self.mid = self.anchor = float(mid)
         self.hold = hold
 
+    def spike(self, factor: Decimal) -> Quote:
+        """Return one update at `factor` x the mid (a bad tick), leaving the walk where it was."""
+        mid, hold = self.mid, self.hold
+        self.mid, self.hold = mid * float(factor), True
+        try:
+            return self.step()
+        finally:
+            self.mid, self.hold = mid, hold
+
     def step(self) -> Quote:
         """Advance the walk by one update and return its quote."""
         rng = self._rng

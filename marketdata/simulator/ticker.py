@@ -14,16 +14,17 @@ import heapq
 import random
 
 from marketdata.simulator import wire
+from marketdata.simulator.market import Quote
 from marketdata.simulator.state import SimState
 
 MAX_SLEEP_S = 0.05
 
 
-def publish(state: SimState, code: str) -> None:
-    """Step `code` once and push the update to its subscribers (unless it is stale)."""
+def publish(state: SimState, code: str, quote: Quote | None = None) -> None:
+    """Step `code` once (or send `quote`) and push it to its subscribers (unless it is stale)."""
     if code in state.faults.stale:
         return
-    quote = state.market.step(code)
+    quote = quote if quote is not None else state.market.step(code)
     state.stats["updates"] += 1
     levels_available = state.market.walks[code].instrument.depth_levels
     for conn in state.subscribers(code):

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask.views import MethodView
 
-from domain.records import LedgerKind
+from domain.records import LedgerKind, LedgerRecord
 from models import db
 from schemas.admin import (
     AccountListQuerySchema,
@@ -15,8 +15,9 @@ from schemas.admin import (
     AdminAccountPageSchema,
 )
 from schemas.common import ApiErrorSchema
+from schemas.history import LedgerPageSchema
 from services.accounts import AccountListing, Adjustment, account_page, adjust_balance
-from services.history import Page
+from services.history import Page, PageRequest, entries_of_kind
 from webapp.api.base import Blueprint
 from webapp.auth import admin_required, principal
 from webapp.context import collaborators
@@ -35,6 +36,19 @@ class AdminAccounts(MethodView):
     def get(self, query: dict[str, Any]) -> Page[AccountListing]:
         """List accounts, newest first (keyset pages: pass next_before_id as before_id)."""
         return account_page(db.session, query["limit"], query["before_id"])
+
+
+@blp.route("/negative-balance-resets")
+class NegativeBalanceResets(MethodView):
+    @admin_required
+    @blp.arguments(AccountListQuerySchema, location="query")
+    @blp.response(200, LedgerPageSchema)
+    @blp.alt_response(403, schema=ApiErrorSchema, description="FORBIDDEN: not an admin")
+    @blp.doc(security=BEARER)
+    def get(self, query: dict[str, Any]) -> Page[LedgerRecord]:
+        """List every negative balance reset (the broker's loss on a gap), newest first."""
+        page = PageRequest(limit=query["limit"], before_id=query["before_id"])
+        return entries_of_kind(db.session, LedgerKind.NEGATIVE_BALANCE_RESET, page)
 
 
 @blp.route("/accounts/<int:account_id>/adjustments")

@@ -8,21 +8,11 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text
 
-from models import LedgerEntry, Role, User, db
-from tests.helpers import bearer, login, new_trader
+from models import LedgerEntry, db
+from tests.helpers import admin_headers, new_trader
 from tests.quotes import put_market
-
-
-def _admin_headers(app: Flask, client: FlaskClient) -> dict[str, str]:
-    trader = new_trader(client)
-    with app.app_context():
-        db.session.execute(
-            update(User).where(User.username == trader["username"]).values(role=Role.ADMIN)
-        )
-        db.session.commit()
-    return bearer(login(client, trader["username"])["access_token"])
 
 
 def _account_id(client: FlaskClient, trader: dict[str, Any]) -> int:
@@ -58,7 +48,7 @@ def test_traders_get_403_and_anonymous_401(client: FlaskClient) -> None:
 
 
 def test_every_kind_is_booked_in_the_ledger(app: Flask, client: FlaskClient) -> None:
-    admin = _admin_headers(app, client)
+    admin = admin_headers(app, client)
     trader = new_trader(client)
     account_id = _account_id(client, trader)
     cases = [
@@ -109,7 +99,7 @@ BAD_BODIES = [
 def test_bad_adjustments_are_refused_and_store_nothing(
     app: Flask, client: FlaskClient, body: Any
 ) -> None:
-    admin = _admin_headers(app, client)
+    admin = admin_headers(app, client)
     account_id = _account_id(client, new_trader(client))
     response = _adjust(client, admin, account_id, body)
     assert response.status_code == 422, response.get_json()
@@ -119,7 +109,7 @@ def test_bad_adjustments_are_refused_and_store_nothing(
 
 @pytest.mark.parametrize("raw", [b'{"kind": "deposit", "amount": NaN, "reason": "x"}', b"{"])
 def test_invalid_json_is_400(app: Flask, client: FlaskClient, raw: bytes) -> None:
-    admin = _admin_headers(app, client)
+    admin = admin_headers(app, client)
     account_id = _account_id(client, new_trader(client))
     response = client.post(
         f"/api/admin/accounts/{account_id}/adjustments", data=raw,
@@ -130,7 +120,7 @@ def test_invalid_json_is_400(app: Flask, client: FlaskClient, raw: bytes) -> Non
 
 
 def test_unknown_account_is_404(app: Flask, client: FlaskClient) -> None:
-    admin = _admin_headers(app, client)
+    admin = admin_headers(app, client)
     response = _adjust(client, admin, 999999, {"kind": "deposit", "amount": 1, "reason": "x"})
     assert (response.status_code, response.get_json()["error_code"]) == (404, "ACCOUNT_NOT_FOUND")
 
@@ -139,7 +129,7 @@ def test_withdrawal_beyond_free_margin_is_409(
     app: Flask, client: FlaskClient, redis_client: Any
 ) -> None:
     put_market(redis_client)
-    admin = _admin_headers(app, client)
+    admin = admin_headers(app, client)
     trader = new_trader(client)
     account_id = _account_id(client, trader)
     order = {"symbol": "EURUSD", "side": "BUY", "lots": 0.1}
@@ -156,7 +146,7 @@ def test_withdrawal_beyond_free_margin_is_409(
 
 
 def test_accounts_are_listed_newest_first_in_keyset_pages(app: Flask, client: FlaskClient) -> None:
-    admin = _admin_headers(app, client)
+    admin = admin_headers(app, client)
     traders = [new_trader(client) for _ in range(3)]
     first = client.get("/api/admin/accounts?limit=2", headers=admin).get_json()
     assert [a["username"] for a in first["accounts"]] == [
@@ -178,6 +168,26 @@ def test_accounts_are_listed_newest_first_in_keyset_pages(app: Flask, client: Fl
 
 @pytest.mark.parametrize("query", ["limit=0", "limit=201", "limit=x", "before_id=0", "sort=id"])
 def test_bad_account_queries_are_422(app: Flask, client: FlaskClient, query: str) -> None:
-    admin = _admin_headers(app, client)
+    admin = admin_headers(app, client)
     response = client.get(f"/api/admin/accounts?{query}", headers=admin)
     assert (response.status_code, response.get_json()["error_code"]) == (422, "VALIDATION_ERROR")
+
+
+def test_an_amount_finer_than_the_currency_allows_is_refused(
+    app: Flask, client: FlaskClient
+) -> None:
+    trader = new_trader(client)
+    account_id = _account_id(client, trader)
+    with app.app_context():
+        db.session.execute(text("UPDATE accounts SET currency = 'JPY' WHERE id = :id"),
+                           {"id": account_id})  # fmt: skip
+        db.session.commit()
+    headers = admin_headers(app, client)
+    path = f"/api/admin/accounts/{account_id}/adjustments"
+    refused = client.post(path, json={"kind": "deposit", "amount": 100.5, "reason": "yen"},
+                          headers=headers)  # fmt: skip
+    assert refused.status_code == 422
+    assert refused.get_json()["error_code"] == "INVALID_AMOUNT"
+    booked = client.post(path, json={"kind": "deposit", "amount": 100, "reason": "yen"},
+                         headers=headers)  # fmt: skip
+    assert booked.status_code == 201, booked.get_json()

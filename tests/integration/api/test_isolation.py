@@ -40,6 +40,7 @@ COVERAGE: dict[str, Call | tuple[str, str]] = {
     "/api/positions/<symbol:symbol>": Call("GET", "/api/positions/{symbol}", 404),
     "/api/positions/<symbol:symbol>/close": Call("POST", "/api/positions/{symbol}/close", 404, {}),
     "/api/admin/accounts": Call("GET", "/api/admin/accounts", 403),
+    "/api/admin/negative-balance-resets": Call("GET", "/api/admin/negative-balance-resets", 403),
     "/api/admin/accounts/<int:account_id>/adjustments": Call(
         "POST",
         "/api/admin/accounts/{account_id}/adjustments",

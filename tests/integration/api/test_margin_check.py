@@ -11,21 +11,11 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
-from models import Order, Role, User, db
-from tests.helpers import bearer, login, new_trader
+from models import Order, db
+from tests.helpers import admin_headers, new_trader
 from tests.quotes import put_market, put_quote
-
-
-def _admin_headers(app: Flask, client: FlaskClient) -> dict[str, str]:
-    trader = new_trader(client)
-    with app.app_context():
-        db.session.execute(
-            update(User).where(User.username == trader["username"]).values(role=Role.ADMIN)
-        )
-        db.session.commit()
-    return bearer(login(client, trader["username"])["access_token"])
 
 
 def _check(client: FlaskClient, trader: dict[str, Any], side: str, lots: float) -> Any:
@@ -66,7 +56,7 @@ def test_tiny_balance_is_refused_but_reducing_is_always_allowed(
     withdrawn = client.post(
         f"/api/admin/accounts/{account_id}/adjustments",
         json={"kind": "withdrawal", "amount": 99880, "reason": "test: tiny balance"},
-        headers=_admin_headers(app, client),
+        headers=admin_headers(app, client),
     )
     assert withdrawn.status_code == 201, withdrawn.get_json()
     put_quote(redis_client, "EURUSD", "1.09000", "1.09002")  # client 1.08995 / 1.09007

@@ -7,8 +7,11 @@ resumes, trading resumes by itself.
 
 from __future__ import annotations
 
+import json
+import logging
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -132,3 +135,47 @@ def test_flushall_loses_nothing_booked_and_trading_recovers_by_itself(
         20,
         "trading to resume after FLUSHALL",
     )
+
+
+def _published_mids(pubsub: Any, symbol: str) -> list[Decimal]:
+    """Return the mids of the ticks of `symbol` published so far (client prices)."""
+    mids = []
+    while (message := pubsub.get_message(ignore_subscribe_messages=True, timeout=0.05)) is not None:
+        data = json.loads(message["data"])["data"]
+        if data["symbol"] == symbol:
+            mids.append((Decimal(data["bid"]) + Decimal(data["ask"])) / 2)
+    return mids
+
+
+def test_a_spike_is_held_and_a_confirmed_move_is_accepted(
+    redis_client,
+    simulator: Simulator,
+    feed: Feed,
+    caplog: pytest.LogCaptureFixture,  # type: ignore[no-untyped-def]
+) -> None:
+    control = ControlClient(simulator.control_url)
+    store = QuoteStore(redis_client)
+    poll(lambda: store.get("EURUSD"), 10, "a first EURUSD quote")
+    caplog.set_level(logging.WARNING, logger="services.feed")
+    pubsub = redis_client.pubsub()
+    pubsub.subscribe(CHANNELS.quotes)
+    start = store.get("EURUSD")
+    assert start is not None
+    normal = (start.bid + start.ask) / 2
+
+    # One bad tick 30% away, then the walk goes on: held, dropped, never published.
+    control.spike("EURUSD", "1.3")
+    poll(lambda: "event=feed_spike_dropped symbol=EURUSD" in caplog.text, 10, "the spike dropped")
+    assert "event=feed_spike_held symbol=EURUSD" in caplog.text
+    assert all(mid < normal * Decimal("1.1") for mid in _published_mids(pubsub, "EURUSD"))
+
+    # A real move of 5% that the following ticks confirm: accepted a few ticks late.
+    moved = normal * Decimal("1.05")
+    control.price("EURUSD", str(moved), hold=True)
+    poll(lambda: "event=feed_spike_confirmed symbol=EURUSD" in caplog.text, 10, "the move")
+    poll(
+        lambda: (q := store.get("EURUSD")) is not None and (q.bid + q.ask) / 2 > normal * 104 / 100,
+        10,
+        "the moved price in the quote store",
+    )
+    pubsub.close()

@@ -76,7 +76,7 @@ def test_stop_out_closes_the_most_losing_first_until_above_the_level(
     put_prices(deps.publisher.client, CRASH)
     assert summary(deps, ids["account"])["margin_level"] == "22.09"
 
-    closed = stop_out(deps, ids["account"], STOP_OUT_LEVEL, now())
+    closed = stop_out(deps, ids["account"], STOP_OUT_LEVEL, now)
 
     assert closed == [ids["EURUSD"], ids["GBPUSD"]]
     positions = {p.symbol: p for p in db.session.scalars(select(Position))}
@@ -103,9 +103,9 @@ def test_stop_out_closes_the_most_losing_first_until_above_the_level(
 def test_a_second_stop_out_changes_nothing(client: FlaskClient, deps: Collaborators) -> None:
     ids = stop_out_account(client, deps)
     put_prices(deps.publisher.client, CRASH)
-    assert len(stop_out(deps, ids["account"], STOP_OUT_LEVEL, now())) == 2
+    assert len(stop_out(deps, ids["account"], STOP_OUT_LEVEL, now)) == 2
     before = snapshot()
-    assert stop_out(deps, ids["account"], STOP_OUT_LEVEL, now()) == []
+    assert stop_out(deps, ids["account"], STOP_OUT_LEVEL, now) == []
     assert snapshot() == before
 
 
@@ -113,7 +113,7 @@ def test_a_healthy_account_is_left_alone(client: FlaskClient, deps: Collaborator
     ids = stop_out_account(client, deps)
     before = snapshot()
     # At the opening prices: equity 3970 / margin 3060 = 129.74%.
-    assert stop_out(deps, ids["account"], STOP_OUT_LEVEL, now()) == []
+    assert stop_out(deps, ids["account"], STOP_OUT_LEVEL, now) == []
     assert snapshot() == before
 
 
@@ -125,7 +125,7 @@ def test_a_stale_symbol_is_skipped_and_the_next_most_losing_closed(
     put_prices(deps.publisher.client, {"EURUSD": "1.08000"}, age=timedelta(seconds=60))
     caplog.set_level(logging.ERROR, logger="services.risk")
 
-    closed = stop_out(deps, ids["account"], STOP_OUT_LEVEL, now())
+    closed = stop_out(deps, ids["account"], STOP_OUT_LEVEL, now)
 
     # EURUSD (-2010) cannot be closed; GBPUSD (-1010, balance 2990): 670 / 1743 = 38.44%, then
     # AUDUSD (-310, balance 2680): 670 / 1080 = 62.04%.
@@ -136,19 +136,23 @@ def test_a_stale_symbol_is_skipped_and_the_next_most_losing_closed(
     assert_ledger_invariants()
 
 
-def test_a_symbol_without_any_quote_closes_nothing(
+def test_a_symbol_without_any_quote_is_estimated_and_the_priced_worst_closed(
     client: FlaskClient, deps: Collaborators, caplog: pytest.LogCaptureFixture
 ) -> None:
     ids = stop_out_account(client, deps)
     put_prices(deps.publisher.client, CRASH)
     deps.publisher.client.delete("quote:AUDUSD")
-    before = snapshot()
     caplog.set_level(logging.ERROR, logger="services.risk")
 
-    assert stop_out(deps, ids["account"], STOP_OUT_LEVEL, now()) == []
+    closed = stop_out(deps, ids["account"], STOP_OUT_LEVEL, now)
 
-    assert snapshot() == before
-    assert "alert=stop_out_unvalued" in caplog.text
+    # AUDUSD has no quote: valued at its entry 0.65995 (no PnL; margin 1000 AUD x 0.65995 =
+    # 659.95). Equity 4000 - 2010 - 1010 = 980, used 1080 + 1290 + 659.95: 32.34% -> close
+    # EURUSD, the worst priced (-2010); then 980 / 1949.95 = 50.26% > 50: done.
+    assert closed == [ids["EURUSD"]]
+    assert "alert=stop_out_estimated" in caplog.text
+    assert "symbols=AUDUSD" in caplog.text
+    assert_ledger_invariants()
 
 
 def test_sweep_finds_stop_out_and_margin_call_accounts_in_one_query(
@@ -169,7 +173,7 @@ def test_sweep_finds_stop_out_and_margin_call_accounts_in_one_query(
 
     event.listen(engine, "before_cursor_execute", count)
     try:
-        found = sweep_margin(deps, MARGIN_CALL_LEVEL, STOP_OUT_LEVEL, now())
+        found = sweep_margin(deps, MARGIN_CALL_LEVEL, STOP_OUT_LEVEL, now)
     finally:
         event.remove(engine, "before_cursor_execute", count)
 
