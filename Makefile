@@ -7,7 +7,9 @@
 # them with a pinned uv (in requirements-dev.txt). The virtualenv and the image install only from
 # the locks (`pip install --require-hashes --no-deps`). To update a dependency: change its pin in
 # requirements*.txt, run `make lock`, review the diff of the .lock files and commit both.
-# `make lock` is reproducible: the same .txt files and the same index give the same locks.
+# `make lock` is reproducible: uv keeps every version already locked unless its pin changed, so
+# the same .txt files give the same locks; `make lock UV_ARGS=--upgrade` moves the transitive
+# dependencies to their newest releases (then run `make audit`).
 # `make audit` checks the locks for known vulnerabilities (pip-audit, see scripts/audit.py).
 
 PYTHON ?= python3
@@ -16,7 +18,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PIP_INSTALL := -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps
 UV_COMPILE := $(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.11 \
-	--python-platform x86_64-manylinux_2_28 --no-config
+	--python-platform x86_64-manylinux_2_28 --no-config $(UV_ARGS)
 
 .PHONY: run test lint audit format stop clean venv lock
 
