@@ -141,7 +141,7 @@ class Config:
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"
     # The OpenAPI document and Swagger UI (served from webapp/static/swagger-ui, no CDN); off in
-    # production unless API_DOCS_ENABLED is set (see _derive_settings in webapp/__init__.py).
+    # production unless API_DOCS_ENABLED is set (webapp/docs.py).
     API_DOCS_ENABLED = env_bool("API_DOCS_ENABLED", True)
     OPENAPI_URL_PREFIX = "/api"
     OPENAPI_JSON_PATH = "openapi.json"
@@ -236,7 +236,9 @@ class ProductionConfig(Config):
             if not getattr(cls, name)
         ]
         if missing:
-            raise ConfigError(f"production needs {', '.join(missing)} (APP_ENV={cls.APP_ENV})")
+            raise ConfigError(
+                f"production needs {', '.join(missing)} (APP_ENV is production when unset)"
+            )
         for name in ("SECRET_KEY", "JWT_SECRET_KEY"):
             if len(getattr(cls, name).encode()) < MIN_SECRET_BYTES:
                 raise ConfigError(f"{name} must be at least {MIN_SECRET_BYTES} bytes")
