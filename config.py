@@ -1,9 +1,12 @@
 """Configuration: every environment variable the system reads is read here, once.
 
-`APP_ENV` chooses the class: development (default), testing or production. `.env.example`
-documents every variable. Production refuses to start without its secrets, its servers, or with a
-wildcard CORS origin. Development generates its secrets once into ./var (git-ignored), so nothing
-secret is ever committed.
+`APP_ENV` chooses the class: production (default), development or testing. `.env.example`
+documents every variable. The configuration fails closed: with APP_ENV unset it is production,
+which refuses to start without its secrets (SECRET_KEY and JWT_SECRET_KEY of at least 32 bytes),
+its servers, or with a wildcard CORS origin; `testing` (fixed, public secrets) is refused unless
+the test runner asked for it (FX_TEST_RUN=1, set by tests/conftest.py). `make run` and `make test`
+choose development and testing explicitly. Development generates its secrets once into ./var
+(git-ignored), so nothing secret is ever committed.
 """
 
 from __future__ import annotations
@@ -17,6 +20,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent
 VAR = ROOT / "var"
+MIN_SECRET_BYTES = 32
+# Set by the test runner (tests/conftest.py) alone: the testing configuration's secrets are public.
+TEST_RUN_FLAG = "FX_TEST_RUN"
 
 
 class ConfigError(RuntimeError):
@@ -101,6 +107,8 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {
         "pool_size": env_int("DB_POOL_SIZE", 10),
         "max_overflow": env_int("DB_MAX_OVERFLOW", 20),
+        # SQL parameters (usernames, hashes, token ids) never reach logs or error messages.
+        "hide_parameters": True,
     }
     # A pooled connection idle longer than this is pinged before use (models.base.ping_when_idle)
     DB_PING_IDLE_SECONDS = env_decimal("DB_PING_IDLE_SECONDS", "1")
@@ -111,6 +119,10 @@ class Config:
     JWT_REFRESH_TOKEN_EXPIRES = timedelta(days=env_int("JWT_REFRESH_TOKEN_DAYS", 7))
     JWT_TOKEN_LOCATION = ["headers"]
     JWT_ALGORITHM = "HS256"
+    # Every token names who issued it and for whom; a token of another issuer or audience sharing
+    # the key (another service, another environment) is refused.
+    JWT_ENCODE_ISSUER = JWT_DECODE_ISSUER = env_str("JWT_ISSUER", "fx-backend")
+    JWT_ENCODE_AUDIENCE = JWT_DECODE_AUDIENCE = env_str("JWT_AUDIENCE", "fx-api")
 
     CORS_ORIGINS = env_list("CORS_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000")
 
@@ -128,10 +140,13 @@ class Config:
     API_TITLE = "FX trading backend"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"
+    # The OpenAPI document and Swagger UI (served from webapp/static/swagger-ui, no CDN); off in
+    # production unless API_DOCS_ENABLED is set (webapp/docs.py).
+    API_DOCS_ENABLED = env_bool("API_DOCS_ENABLED", True)
     OPENAPI_URL_PREFIX = "/api"
     OPENAPI_JSON_PATH = "openapi.json"
     OPENAPI_SWAGGER_UI_PATH = "/docs"
-    OPENAPI_SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
+    OPENAPI_SWAGGER_UI_URL = "/api/docs/assets/"
 
     ALLTICK_API_KEY = env_str("ALLTICK_API_KEY")
     ALLTICK_BASE_REST = env_str("ALLTICK_BASE_REST", "http://127.0.0.1:8765/quote-b-api")
@@ -195,7 +210,11 @@ class DevelopmentConfig(Config):
 
 
 class TestingConfig(DevelopmentConfig):
-    """The test suite: its own database and Redis, set by tests/conftest.py."""
+    """The test suite: its own database and Redis, set by tests/conftest.py.
+
+    Its secrets are public, so it starts only when the test runner asked for it (FX_TEST_RUN=1):
+    a stray APP_ENV=testing on a server fails instead of signing tokens with a published key.
+    """
 
     APP_ENV = "testing"
     TESTING = True
@@ -203,13 +222,23 @@ class TestingConfig(DevelopmentConfig):
     SECRET_KEY = "test-secret-key-not-for-production-use-0123456789"  # noqa: S105
     JWT_SECRET_KEY = "test-jwt-secret-key-not-for-production-0123456789"  # noqa: S105
 
+    @classmethod
+    def validate(cls) -> None:
+        """Refuse to start unless the test runner set FX_TEST_RUN=1."""
+        if os.environ.get(TEST_RUN_FLAG) != "1":
+            raise ConfigError(
+                f"APP_ENV=testing is for the test suite only ({TEST_RUN_FLAG}=1 is not set)"
+            )
+        super().validate()
+
 
 class ProductionConfig(Config):
-    """Production: every secret from the environment, explicit CORS origins."""
+    """Production: every secret from the environment, explicit CORS origins, no API docs."""
 
     APP_ENV = "production"
     SECRET_KEY = env_str("SECRET_KEY")
     JWT_SECRET_KEY = env_str("JWT_SECRET_KEY")
+    API_DOCS_ENABLED = env_bool("API_DOCS_ENABLED", False)
 
     @classmethod
     def validate(cls) -> None:
@@ -220,9 +249,12 @@ class ProductionConfig(Config):
             if not getattr(cls, name)
         ]
         if missing:
-            raise ConfigError(f"production needs {', '.join(missing)}")
-        if len(cls.JWT_SECRET_KEY.encode()) < 32:
-            raise ConfigError("JWT_SECRET_KEY must be at least 32 bytes")
+            raise ConfigError(
+                f"production needs {', '.join(missing)} (APP_ENV is production when unset)"
+            )
+        for name in ("SECRET_KEY", "JWT_SECRET_KEY"):
+            if len(getattr(cls, name).encode()) < MIN_SECRET_BYTES:
+                raise ConfigError(f"{name} must be at least {MIN_SECRET_BYTES} bytes")
         if not cls.CORS_ORIGINS or any("*" in origin for origin in cls.CORS_ORIGINS):
             raise ConfigError("CORS_ORIGINS must be an explicit list of origins in production")
         super().validate()
@@ -236,8 +268,8 @@ CONFIGS: dict[str, type[Config]] = {
 
 
 def config_for(app_env: str | None = None) -> type[Config]:
-    """Return the configuration class for APP_ENV (default: development)."""
-    name = app_env or env_str("APP_ENV", "development")
+    """Return the configuration class for APP_ENV (default: production, which fails closed)."""
+    name = app_env or env_str("APP_ENV", "production")
     try:
         return CONFIGS[name]
     except KeyError as exc:

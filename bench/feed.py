@@ -32,6 +32,7 @@ import argparse
 import json
 import multiprocessing as mp
 import os
+import secrets
 import socket
 import statistics
 import subprocess
@@ -60,6 +61,7 @@ QUOTES_CHANNEL = CHANNELS.quotes
 
 BASELINE_CHANNEL = "bench:quotes"
 TOKEN = "sim-token"  # the simulator's public credential
+CONTROL_TOKEN = secrets.token_urlsafe(32)  # its control API's, handed over in the environment
 FAST = StreamSettings(request_spacing=0.02, reconnect_spacing=0.05, max_backoff=0.5)
 
 
@@ -91,7 +93,10 @@ def start_redis(port: int) -> subprocess.Popen[bytes]:
 def start_simulator(port: int) -> subprocess.Popen[bytes]:
     """Start the simulator in its own process (its CPU is not ours)."""
     args = [sys.executable, "-m", "marketdata.simulator", "--port", str(port), "--token", TOKEN]
-    process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {**os.environ, "SIMULATOR_CONTROL_TOKEN": CONTROL_TOKEN}
+    process = subprocess.Popen(
+        args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     wait_for_port(port, "simulator")
     return process
 
@@ -194,7 +199,7 @@ def bench(url: str, sim_port: int, seconds: float, paced_rate: float) -> None:
     listener = mp.get_context("spawn").Process(target=subscriber, args=(url, child), daemon=True)
     listener.start()
     parent.recv()
-    control = ControlClient(f"http://127.0.0.1:{sim_port}/_control")
+    control = ControlClient(f"http://127.0.0.1:{sim_port}/_control", CONTROL_TOKEN)
     feed = Feed(client, f"ws://127.0.0.1:{sim_port}/quote-b-ws-api", TOKEN, CHANNELS, settings=FAST)
     feed.start()
     try:

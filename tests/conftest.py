@@ -5,6 +5,9 @@ touch those databases themselves:
 - PostgreSQL: a database named `<name>_test` on the same server (or TEST_DATABASE_URL), dropped
   and re-created from the Alembic migrations once per run, truncated after every test;
 - Redis: database 15 of the same server (or TEST_REDIS_URL), flushed before every test.
+
+The testing configuration (public secrets) starts only when FX_TEST_RUN=1, which this file sets
+for the run and the processes it starts (config.TestingConfig.validate).
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ from psycopg import sql
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from config import TestingConfig
+from config import TEST_RUN_FLAG, TestingConfig
+
+os.environ[TEST_RUN_FLAG] = "1"
 
 
 def _test_database_url() -> str:

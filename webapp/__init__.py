@@ -17,7 +17,7 @@ def create_app(
     """Build the app: config, extensions, error handlers, blueprints, Celery, CLI."""
     config_class = config if isinstance(config, type) else config_for(config)
     config_class.validate()
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # static files: only the docs' (webapp.docs)
     app.config.from_object(config_class)
     app.config.update(overrides or {})
     _derive_settings(app)
@@ -39,14 +39,20 @@ def create_app(
 
 
 def _derive_settings(app: Flask) -> None:
-    """Fill settings computed from others (the database URL for psycopg, storage URIs)."""
+    """Fill settings computed from others (the database URL for psycopg, storage URIs, docs)."""
+    from webapp.docs import configure_docs
+
     app.config["SQLALCHEMY_DATABASE_URI"] = sqlalchemy_url(app.config["DATABASE_URL"])
     app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "ratelimit")
+    configure_docs(app)
 
 
 def _configure_logging(app: Flask) -> None:
-    """Log key=value lines at the configured level."""
+    """Log key=value lines at the configured level; no client value can break a line."""
+    import logsafe
+
+    logsafe.install()
     level = app.config["LOG_LEVEL"]
     logging.basicConfig(
         level=level, format="ts=%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"

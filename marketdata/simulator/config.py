@@ -9,7 +9,7 @@ differences) are settings here, so tests can exercise every variant.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 NUMBERS = ("int", "string")
 TIME_UNITS = ("ms", "s")
@@ -47,6 +47,8 @@ class SimulatorConfig:
     host: str = "127.0.0.1"
     port: int = 8765
     token: str = "sim-token"  # noqa: S105 - the public credential of a local test server
+    # The control API's token (SIMULATOR_CONTROL_TOKEN, a secret); empty: Simulator makes one.
+    control_token: str = field(default="", repr=False)
     seed: int = 20260601
     heartbeat_timeout_s: float = 30.0
     limits: SimLimits | None = None
@@ -77,6 +79,7 @@ class SimulatorConfig:
             host=env.get("SIMULATOR_HOST", cls.host),
             port=int(env.get("SIMULATOR_PORT", str(cls.port))),
             token=env.get("SIMULATOR_TOKEN", cls.token),
+            control_token=env.get("SIMULATOR_CONTROL_TOKEN", ""),
             seed=int(env.get("SIMULATOR_SEED", str(cls.seed))),
             heartbeat_timeout_s=float(env.get("SIMULATOR_HEARTBEAT_TIMEOUT", "30")),
             limits=None if plan == "off" else SimLimits.for_plan(plan),

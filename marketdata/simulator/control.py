@@ -1,7 +1,11 @@
 """The fault-injection API on the simulator's own port, under `/_control/` (JSON in, JSON out).
 
-Policy: no token (the simulator binds to localhost; never expose it). Every POST answers
-`{"ok": true, ...}` or HTTP 400 `{"ok": false, "error": "..."}`. Endpoints:
+Policy: every request needs the control token (SIMULATOR_CONTROL_TOKEN) as
+`Authorization: Bearer TOKEN`, or gets 401; every POST needs `Content-Type: application/json`, or
+gets 415 (so a page in a browser cannot drive it with a form or a "simple" cross-site request).
+The token is compared in constant time and never logged. A simulator started without a token
+makes a random one, so its control API is closed to everyone but its owner (`Simulator`).
+Every POST answers `{"ok": true, ...}` or HTTP 400 `{"ok": false, "error": "..."}`. Endpoints:
 - GET  /_control/state                               connections, stats, format, faults
 - POST /_control/stale   {"code", "stale": true}     stop (or resume) pushing one code
 - POST /_control/drop    {}                          close every WebSocket connection
@@ -19,6 +23,7 @@ Policy: no token (the simulator binds to localhost; never expose it). Every POST
 from __future__ import annotations
 
 import asyncio
+import hmac
 from collections.abc import Awaitable, Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -38,7 +43,7 @@ class ControlError(Exception):
 
 
 def add_control_routes(app: web.Application, state: SimState) -> None:
-    """Register the control endpoints."""
+    """Register the control endpoints, each behind the token of `state.config`."""
     app.router.add_get("/_control/state", _state_view(state))
     handlers: dict[str, Handler] = {
         "stale": _stale,
@@ -55,9 +60,31 @@ def add_control_routes(app: web.Application, state: SimState) -> None:
         app.router.add_post(f"/_control/{name}", _post_view(state, handler))
 
 
+def refusal(request: web.Request, token: str) -> web.Response | None:
+    """Return the 401 or 415 answer to a request that may not use the control API, or None."""
+    presented = request.headers.get("Authorization", "")
+    scheme, _, value = presented.partition(" ")
+    if not (
+        token
+        and scheme.lower() == "bearer"
+        and hmac.compare_digest(value.strip().encode(), token.encode())
+    ):
+        return web.json_response(
+            {"ok": False, "error": "a valid control token is required"},
+            status=401,
+            headers={"WWW-Authenticate": 'Bearer realm="simulator-control"'},
+        )
+    if request.method == "POST" and request.content_type != "application/json":
+        return web.json_response(
+            {"ok": False, "error": "Content-Type must be application/json"}, status=415
+        )
+    return None
+
+
 def _state_view(state: SimState) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def view(request: web.Request) -> web.Response:
-        return web.json_response(state.snapshot())
+        refused = refusal(request, state.config.control_token)
+        return refused or web.json_response(state.snapshot())
 
     return view
 
@@ -66,6 +93,9 @@ def _post_view(
     state: SimState, handler: Handler
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def view(request: web.Request) -> web.Response:
+        refused = refusal(request, state.config.control_token)
+        if refused is not None:
+            return refused
         raw = await request.text()
         try:
             body = await _json_object(raw)

@@ -1,8 +1,9 @@
 """A small blocking client of the simulator's control API, for tests and benchmarks.
 
-Policy: one method per control endpoint (see `control.py`), JSON in and out; an HTTP error raises
-`requests.HTTPError`. Other teams' tests use it too, e.g. `price("EURUSD", "1.05", hold=True)` to
-drive a stop-out.
+Policy: one method per control endpoint (see `control.py`), JSON in and out, the control token
+sent as `Authorization: Bearer`; an HTTP error raises `requests.HTTPError`. Other teams' tests use
+it too, e.g. `price("EURUSD", "1.05", hold=True)` to drive a stop-out. An in-process simulator
+gives one with its token: `Simulator.control()`.
 """
 
 from __future__ import annotations
@@ -15,19 +16,25 @@ import requests
 class ControlClient:
     """Drive a running simulator's faults and prices."""
 
-    def __init__(self, control_url: str, timeout: float = 5.0) -> None:
+    def __init__(self, control_url: str, token: str, timeout: float = 5.0) -> None:
         self._base = control_url.rstrip("/")
+        self._headers = {"Authorization": f"Bearer {token}"}
         self._timeout = timeout
 
+    def __repr__(self) -> str:
+        return f"ControlClient({self._base!r})"  # never the token
+
     def _post(self, name: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        response = requests.post(f"{self._base}/{name}", json=body or {}, timeout=self._timeout)
+        response = requests.post(
+            f"{self._base}/{name}", json=body or {}, headers=self._headers, timeout=self._timeout
+        )
         response.raise_for_status()
         result: dict[str, Any] = response.json()
         return result
 
     def state(self) -> dict[str, Any]:
         """Return connections, stats, format and faults."""
-        response = requests.get(f"{self._base}/state", timeout=self._timeout)
+        response = requests.get(f"{self._base}/state", headers=self._headers, timeout=self._timeout)
         response.raise_for_status()
         result: dict[str, Any] = response.json()
         return result

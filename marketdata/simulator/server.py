@@ -2,16 +2,21 @@
 
 Policy: one aiohttp application serves both path families; `run` blocks (the CLI), while
 `start_in_thread` runs the same server on its own event loop thread for tests and returns the bound
-(host, port) (port 0 picks a free one). `stop` closes every WebSocket, then the server.
+(host, port) (port 0 picks a free one). `stop` closes every WebSocket, then the server. The
+control API needs a token: the configured one, or a random one made here that only the owner of
+this `Simulator` knows (`control()` returns a client that sends it).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
+import secrets
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -22,6 +27,9 @@ from marketdata.simulator.rest_server import add_rest_routes
 from marketdata.simulator.state import SimState
 from marketdata.simulator.ticker import Ticker
 from marketdata.simulator.ws_server import make_ws_handler
+
+if TYPE_CHECKING:  # the client needs requests, which the simulator's own image does not have
+    from marketdata.simulator.control_client import ControlClient
 
 log = logging.getLogger(__name__)
 PATHS = {
@@ -49,7 +57,11 @@ class Simulator:
     """An Alltick-compatible server for tests, demos and `make run`."""
 
     def __init__(self, config: SimulatorConfig | None = None) -> None:
-        self.config = config or SimulatorConfig()
+        config = config or SimulatorConfig()
+        if not config.control_token:
+            log.info("sim_control_token generated=true (SIMULATOR_CONTROL_TOKEN is not set)")
+            config = dataclasses.replace(config, control_token=secrets.token_urlsafe(32))
+        self.config = config
         self.state = SimState(self.config)
         self.host, self.port = self.config.host, self.config.port
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -68,6 +80,12 @@ class Simulator:
     def control_url(self) -> str:
         """Return the base URL of the control API."""
         return f"http://{self.host}:{self.port}/_control"
+
+    def control(self) -> ControlClient:
+        """Return a client of this simulator's control API, with its token."""
+        from marketdata.simulator.control_client import ControlClient
+
+        return ControlClient(self.control_url, self.config.control_token)
 
     async def serve(self, on_ready: Callable[[], None] | None = None) -> None:
         """Serve until `stop` is called."""

@@ -50,7 +50,7 @@ def market(app: Flask) -> Iterator[ControlClient]:
     feed = Feed(redis.Redis.from_url(app.config["REDIS_URL"], decode_responses=True),
                 sim.ws_url(), "sim-token", CHANNELS, settings=FAST)  # fmt: skip
     feed.start()
-    yield ControlClient(sim.control_url)
+    yield sim.control()
     feed.stop()
     sim.stop()
 

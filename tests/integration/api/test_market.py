@@ -19,7 +19,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from marketdata.simulator import SimLimits, Simulator, SimulatorConfig
-from marketdata.simulator.control_client import ControlClient
 from services.quotes import QuoteStore, RawQuote
 from tests.helpers import new_trader
 from tests.quotes import CHANNELS
@@ -64,7 +63,7 @@ def headers(client: FlaskClient) -> Headers:
 
 def vendor_calls(sim: Simulator) -> int:
     """Return how many REST calls the simulator answered successfully."""
-    return int(ControlClient(sim.control_url).state()["stats"].get("rest_ok", 0))
+    return int(sim.control().state()["stats"].get("rest_ok", 0))
 
 
 def store_quote(redis_client: redis.Redis, symbol: str, bid: str, ask: str) -> None:
@@ -212,7 +211,7 @@ def test_rate_limited_refresh_serves_the_stale_copy(
     again = candles(client, headers, "symbol=EURUSD&interval=1m&limit=5")
     assert again.status_code == 200
     assert again.get_json()["items"] == first.get_json()["items"]
-    assert ControlClient(strict_simulator.control_url).state()["stats"]["rest_429"] == 1
+    assert strict_simulator.control().state()["stats"]["rest_429"] == 1
 
 
 def test_rate_limited_with_nothing_cached_is_503(
@@ -223,7 +222,7 @@ def test_rate_limited_with_nothing_cached_is_503(
     assert nothing_cached.status_code == 503
     assert nothing_cached.get_json()["error_code"] == "MARKET_DATA_UNAVAILABLE"
     assert nothing_cached.headers["Retry-After"] == "5"
-    assert ControlClient(strict_simulator.control_url).state()["stats"]["rest_429"] == 1
+    assert strict_simulator.control().state()["stats"]["rest_429"] == 1
 
 
 def test_vendor_down_is_503(app: Flask, client: FlaskClient, headers: Headers) -> None:

@@ -16,7 +16,6 @@ import requests
 import websocket
 
 from marketdata.simulator import SimLimits, Simulator
-from marketdata.simulator.control_client import ControlClient
 
 TOKEN = "sim-token"
 PUSH_KEYS = {"cmd_id", "data"}
@@ -150,7 +149,7 @@ def test_malformed_requests_get_cmd_id_0(raw: Callable[..., Any], frame: str) ->
 
 
 def test_string_and_second_formats(sim: Simulator, raw: Callable[..., Any]) -> None:
-    ControlClient(sim.control_url).set_format("string", "s")
+    sim.control().set_format("string", "s")
     ws = raw()
     send(ws, 22002, 1, {"symbol_list": [{"code": "EURUSD"}]})
     data = recv_until(ws, push_of(22999))["data"]
@@ -173,7 +172,7 @@ def test_upgrade_needs_the_token(sim: Simulator) -> None:
 
 
 def test_upgrade_refused_with_429(sim: Simulator) -> None:
-    ControlClient(sim.control_url).refuse(True, 429)
+    sim.control().refuse(True, 429)
     with pytest.raises(websocket.WebSocketBadStatusException) as caught:
         websocket.create_connection(
             f"ws://{sim.host}:{sim.port}/quote-b-ws-api?token={TOKEN}", timeout=5
@@ -198,7 +197,7 @@ def test_plan_limits(start_sim: Callable[..., Simulator]) -> None:
     ws = websocket.create_connection(url, timeout=5)
     send(ws, 22002, 1, {"symbol_list": [{"code": c} for c in ("EURUSD", "GBPUSD", "USDJPY")]})
     recv_until(ws, ack_of(22002))
-    assert ControlClient(sim.control_url).state()["connections"][0]["depth"] == ["EURUSD", "GBPUSD"]
+    assert sim.control().state()["connections"][0]["depth"] == ["EURUSD", "GBPUSD"]
     extra = websocket.create_connection(url, timeout=5)  # beyond the plan: accepted, then closed
     assert extra.recv_data(control_frame=True)[0] == websocket.ABNF.OPCODE_CLOSE
     send(ws, 22004, 2, {"symbol_list": [{"code": "GOLD"}]})  # within 1 s of the last request

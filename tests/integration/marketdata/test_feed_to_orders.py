@@ -22,7 +22,6 @@ from flask.testing import FlaskClient
 from domain.instruments import get_instrument
 from marketdata.alltick.ws_client import StreamSettings
 from marketdata.simulator import Simulator, SimulatorConfig
-from marketdata.simulator.control_client import ControlClient
 from models import Fill, db
 from services.feed import HEARTBEAT_KEY, LEADER_KEY, Feed
 from services.quotes import QuoteStore
@@ -77,7 +76,7 @@ def test_stopped_symbol_goes_stale_then_trades_again(
     simulator: Simulator,
     feed: Feed,  # type: ignore[no-untyped-def]
 ) -> None:
-    control = ControlClient(simulator.control_url)
+    control = simulator.control()
     trader = new_trader(client)
     order = {"symbol": "EURUSD", "side": "BUY", "lots": 0.01}
 

@@ -11,7 +11,6 @@ from marketdata.alltick.errors import AuthError, CodeRejectedError, RateLimitErr
 from marketdata.alltick.plans import PlanLimits
 from marketdata.alltick.rest_client import AlltickRest
 from marketdata.simulator import SimLimits, Simulator
-from marketdata.simulator.control_client import ControlClient
 
 
 def client(sim: Simulator, token: str = "sim-token", **kwargs: object) -> AlltickRest:
@@ -64,7 +63,7 @@ def test_client_waits_to_stay_inside_the_rate_limit(
     for _ in range(3):
         rest.kline("EURUSD", 1, 1)
     rest.trade_tick(["GOLD"])  # another endpoint does not wait
-    assert ControlClient(sim.control_url).state()["stats"].get("rest_429", 0) == 0
+    assert sim.control().state()["stats"].get("rest_429", 0) == 0
 
 
 def test_server_429_raises_and_penalises_the_endpoint(start_sim: Callable[..., Simulator]) -> None:

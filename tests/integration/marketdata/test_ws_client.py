@@ -20,7 +20,7 @@ Wait = Callable[..., Any]
 
 
 def ctl(sim: Simulator) -> ControlClient:
-    return ControlClient(sim.control_url)
+    return sim.control()
 
 
 def test_subscribe_ack_and_pushes(sim: Simulator, start_stream: StartStream) -> None:

@@ -172,6 +172,40 @@ def test_token_signed_with_another_key_is_401(app: Flask, client: FlaskClient) -
     assert response.get_json()["error_code"] == "TOKEN_INVALID"
 
 
+def test_tokens_carry_issuer_and_audience(app: Flask, client: FlaskClient) -> None:
+    import jwt as pyjwt
+
+    tokens = new_trader(client)
+    for kind in ("access_token", "refresh_token"):
+        claims = pyjwt.decode(tokens[kind], options={"verify_signature": False})
+        assert claims["iss"] == app.config["JWT_ENCODE_ISSUER"] == "fx-backend"
+        assert claims["aud"] == app.config["JWT_ENCODE_AUDIENCE"] == "fx-api"
+
+
+@pytest.mark.parametrize(
+    ("claim", "value"),
+    [("aud", "another-api"), ("iss", "another-service"), ("aud", None), ("iss", None)],
+)
+def test_token_for_another_audience_or_issuer_is_401(
+    app: Flask, client: FlaskClient, claim: str, value: str | None
+) -> None:
+    """Signed with our key but meant for another service (or naming none): refused."""
+    import jwt as pyjwt
+
+    tokens = new_trader(client)
+    key = app.config["JWT_SECRET_KEY"]
+    claims = pyjwt.decode(tokens["access_token"], options={"verify_signature": False})
+    assert client.get("/api/auth/me", headers=tokens["headers"]).status_code == 200
+    if value is None:
+        del claims[claim]
+    else:
+        claims[claim] = value
+    forged = pyjwt.encode(claims, key, algorithm="HS256")
+    response = client.get("/api/auth/me", headers=bearer(forged))
+    assert response.status_code == 401
+    assert response.get_json()["error_code"] == "TOKEN_INVALID"
+
+
 def test_expired_token_is_401(app: Flask, client: FlaskClient) -> None:
     username = register(client)
     with app.app_context():
