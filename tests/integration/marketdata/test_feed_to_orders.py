@@ -152,7 +152,7 @@ def test_a_spike_is_held_and_a_confirmed_move_is_accepted(
     feed: Feed,
     caplog: pytest.LogCaptureFixture,  # type: ignore[no-untyped-def]
 ) -> None:
-    control = ControlClient(simulator.control_url)
+    control = simulator.control()
     store = QuoteStore(redis_client)
     poll(lambda: store.get("EURUSD"), 10, "a first EURUSD quote")
     caplog.set_level(logging.WARNING, logger="services.feed")
