@@ -15,7 +15,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from marshmallow import ValidationError
-from wtforms import HiddenField, PasswordField, SelectField, StringField
+from wtforms import HiddenField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import AnyOf, InputRequired, Length
 
 from domain.records import LedgerKind
@@ -23,9 +23,9 @@ from schemas.admin import AdjustmentRequestSchema
 
 AMOUNT_TEXT = re.compile(r"^[+-]?\d{1,16}(\.\d{1,16})?$")
 KIND_CHOICES = [
-    (LedgerKind.DEPOSIT.value, "Deposit (amount > 0)"),
-    (LedgerKind.WITHDRAWAL.value, "Withdrawal (amount > 0)"),
-    (LedgerKind.ADJUSTMENT.value, "Adjustment (signed amount)"),
+    SelectChoice(LedgerKind.DEPOSIT.value, "Deposit (amount > 0)"),
+    SelectChoice(LedgerKind.WITHDRAWAL.value, "Withdrawal (amount > 0)"),
+    SelectChoice(LedgerKind.ADJUSTMENT.value, "Adjustment (signed amount)"),
 ]
 ADJUSTMENT = AdjustmentRequestSchema()
 

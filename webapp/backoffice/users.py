@@ -22,7 +22,7 @@ from webapp.backoffice.forms import ActiveForm
 from webapp.backoffice.session import current_admin
 
 ACTIVE_BUTTON = Markup(
-    '<form method="post" action="{action}" class="d-inline">'
+    '<form method="post" action="{action}" id="active-{user_id}" class="d-inline">'
     '<input type="hidden" name="csrf_token" value="{csrf}">'
     '<input type="hidden" name="active" value="{value}">'
     '<button type="submit" class="btn btn-sm btn-outline-{style}">{label}</button></form>'
@@ -38,7 +38,7 @@ def _access_cell(view: Any, _context: Any, user: User, _name: str) -> Markup:
     )  # fmt: skip
     action = view.get_url(".active_view", user_id=user.id)
     return ACTIVE_BUTTON.format(
-        action=action, csrf=generate_csrf(), value=value, style=style, label=label
+        action=action, user_id=user.id, csrf=generate_csrf(), value=value, style=style, label=label
     )
 
 
