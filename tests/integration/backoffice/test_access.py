@@ -46,6 +46,34 @@ def test_a_trader_cannot_sign_in_nor_use_their_token(client: FlaskClient) -> Non
     assert _is_login_redirect(client.get("/admin/accounts/", headers=trader["headers"]))
 
 
+def test_a_trader_with_a_csrf_token_cannot_book_nor_deactivate(
+    app: Flask, client: FlaskClient
+) -> None:
+    trader = new_trader(client)
+    victim = new_trader(client)
+    with app.app_context():
+        query = select(User.id, Account.id).join(Account)
+        user_id, account_id = db.session.execute(
+            query.where(User.username == victim["username"])
+        ).one()
+    before = _table_state(app)
+    token = form_fields(client.get("/admin/login/").get_data(as_text=True), "login-form")
+    posts = [
+        (
+            f"/admin/accounts/{account_id}/balance/",
+            {"kind": "deposit", "amount": "5", "reason": "x"},
+        ),
+        (f"/admin/users/{user_id}/active/", {"active": "0"}),
+    ]
+    for url, values in posts:
+        data = {**values, "csrf_token": token["csrf_token"]}
+        response = client.post(url, data=data, headers=trader["headers"])
+        assert _is_login_redirect(response), url
+    assert _is_login_redirect(client.get("/admin/ledger/export/csv/", headers=trader["headers"]))
+    assert client.get("/api/auth/me", headers=victim["headers"]).status_code == 200
+    assert _table_state(app) == before
+
+
 def test_wrong_password_and_unknown_user_get_the_same_answer(
     app: Flask, client: FlaskClient
 ) -> None:
