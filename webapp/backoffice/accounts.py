@@ -60,7 +60,12 @@ class AccountView(ReadOnlyView):
     column_searchable_list = ("user.username",)
     column_filters = ("id", "user_id", "currency", "status")
     column_formatters = {"user": _user_cell, "links": _links_cell}
-    column_labels = {**ReadOnlyView.column_labels, "id": "Account", "links": ""}
+    column_labels = {
+        **ReadOnlyView.column_labels,
+        "id": "Account",
+        "links": "",
+        "user.username": "username",
+    }
 
     def __init__(self, session: Any) -> None:
         super().__init__(Account, session, name="Accounts", endpoint="bo_accounts", url="accounts")

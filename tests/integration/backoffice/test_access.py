@@ -144,6 +144,8 @@ def test_lists_and_details_render(app: Flask, client: FlaskClient, redis_client:
     text = client.get("/admin/fills/").get_data(as_text=True)
     assert "EURUSD" in text
     assert trader["username"] in client.get("/admin/accounts/").get_data(as_text=True)
+    found = client.get("/admin/accounts/", query_string={"search": trader["username"]})
+    assert "List (1)" in found.get_data(as_text=True)
     users = client.get("/admin/users/").get_data(as_text=True)
     assert "argon2" not in users  # never the password hashes
     with app.app_context():
