@@ -15,6 +15,7 @@ Policy:
   booking a deposit, withdrawal or adjustment (services.accounts.adjust_balance). Money is never
   written by editing a row.
 - A balance change is booked at most once per rendered form (webapp.backoffice.once).
+- Back office pages are never framed by another site, cached, or named in a Referer elsewhere.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ def init_backoffice(app: Flask) -> None:
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # only the back office's requests: see below
     csrf.init_app(app)
     app.before_request(_check_csrf)
+    app.after_request(_page_headers)
     app.register_error_handler(CSRFError, _csrf_refused)
     app.add_template_global(current_admin, "backoffice_admin")
     app.register_blueprint(Blueprint("backoffice_templates", __name__, template_folder="templates"))
@@ -54,6 +56,15 @@ def _check_csrf() -> None:
     """Refuse an unsafe request under /admin without the session's CSRF token (400)."""
     if request.method not in SAFE_METHODS and _is_backoffice(request.path):
         csrf.protect()
+
+
+def _page_headers(response: Response) -> Response:
+    """Forbid framing and caching of back office pages (balances, forms with tokens)."""
+    if _is_backoffice(request.path):
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Cache-Control", "no-store")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
 
 
 def _is_backoffice(path: str) -> bool:

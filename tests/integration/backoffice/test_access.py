@@ -110,6 +110,7 @@ def test_an_admin_signs_in_with_a_cookie_of_the_back_office_only(
     assert ProductionConfig.SESSION_COOKIE_SECURE is True
     home = client.get("/admin/")
     assert home.status_code == 200
+    assert (home.headers["X-Frame-Options"], home.headers["Cache-Control"]) == ("DENY", "no-store")
     assert f"signed in as <strong>{username}</strong>" in home.get_data(as_text=True)
 
 
