@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
 import pytest
+import requests
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
@@ -16,6 +18,7 @@ from tests.backoffice import form_fields, ledger_count, ledger_entries, signed_i
 from tests.helpers import new_trader
 from tests.invariants import account_balance, assert_ledger_invariants
 from tests.quotes import put_market
+from tests.server import serve
 
 FORM = "balance-form"
 
@@ -83,6 +86,30 @@ def test_a_replayed_form_books_nothing_more(
     assert len(ledger_entries(app, account_id)) == 2
     with app.app_context():
         assert account_balance(account_id) == Decimal("100100.00")
+        assert_ledger_invariants()
+
+
+def test_concurrent_submissions_of_one_form_book_once(
+    app: Flask, client: FlaskClient, setup: dict[str, Any]
+) -> None:
+    account_id = setup["account_id"]
+    fields = {**_page(client, account_id), "kind": "deposit", "amount": "10", "reason": "race"}
+    cookie = client.get_cookie("fx_backoffice", path="/admin")
+    assert cookie is not None
+    with serve(app) as base, ThreadPoolExecutor(max_workers=8) as pool:
+        url = f"{base}/admin/accounts/{account_id}/balance/"
+
+        def post(_: int) -> int:
+            response = requests.post(
+                url, data=fields, cookies={cookie.key: cookie.value}, allow_redirects=False,
+                timeout=30,
+            )  # fmt: skip
+            return response.status_code
+
+        statuses = sorted(pool.map(post, range(8)))
+    assert statuses == [303] + [409] * 7
+    assert len(ledger_entries(app, account_id)) == 2
+    with app.app_context():
         assert_ledger_invariants()
 
 
