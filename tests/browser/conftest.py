@@ -1,10 +1,11 @@
 """Browser tests: Debian's Chromium driven by Playwright, against the real app on a real socket.
 
 Fixtures shared by every browser test (add a page's tests beside test_backoffice.py):
-- `browser` (one per run): Chromium from Debian's package at /usr/bin/chromium, headless, with
-  CHROMIUM_ARGS. Playwright's own browser builds are never used (`playwright install` cannot
-  download them here). Without Chromium the tests are skipped on a developer's machine and fail
-  in CI (CI=true), where .ci/run installs it (`apt-get install -y chromium`).
+- `browser` (one per test module, so no other test runs beside Playwright's event loop):
+  Chromium from Debian's package at /usr/bin/chromium, headless, with CHROMIUM_ARGS.
+  Playwright's own browser builds are never used (`playwright install` cannot download them
+  here). Without Chromium the tests are skipped on a developer's machine and fail in CI
+  (CI=true), where .ci/run installs it (`apt-get install -y chromium`).
 - `live_server`: the app under test served on 127.0.0.1 by a threaded server (tests/server.py);
   its base URL.
 - `page`: a fresh browser context (no cookies, no storage) and page for each test.
@@ -41,9 +42,9 @@ VIEWPORT = {"width": 1280, "height": 800}
 TIMEOUT_MS = 15_000
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Chromium, launched once for the run."""
+    """Chromium, launched once for the test module."""
     if not CHROMIUM.exists():
         reason = f"{CHROMIUM} is missing: apt-get install -y chromium"
         if os.environ.get("CI"):
