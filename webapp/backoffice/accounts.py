@@ -11,6 +11,7 @@ to the account's ledger (POST, redirect, GET: reloading that page posts nothing)
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import redis
@@ -28,6 +29,7 @@ from webapp.backoffice.forms import AdjustmentForm
 from webapp.backoffice.session import current_admin
 from webapp.context import collaborators
 
+log = logging.getLogger(__name__)
 LINKS = Markup(
     '<a href="{ledger}">ledger</a> · <a href="{positions}">positions</a> · '
     '<a href="{orders}">orders</a> · <a href="{balance}">adjust balance</a>'
@@ -107,6 +109,10 @@ class AccountView(ReadOnlyView):
             form.form_errors.append(str(error))
             return 409
         entry = done.entry
+        log.info(
+            "event=balance_adjusted account_id=%s ledger_id=%s kind=%s amount=%s admin_id=%s",
+            account.id, entry.id, kind.value, entry.amount, admin_id,
+        )  # fmt: skip
         flash(
             f"Booked {kind.value}: {entry.amount} {done.account.currency} on account "
             f"{account.id}, ledger entry {entry.id}, balance now {entry.balance_after}.",

@@ -7,6 +7,7 @@ and come back to life on reactivation. An admin cannot deactivate themselves.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import abort, flash, redirect
@@ -21,6 +22,7 @@ from webapp.backoffice.base import ReadOnlyView, filtered_url
 from webapp.backoffice.forms import ActiveForm
 from webapp.backoffice.session import current_admin
 
+log = logging.getLogger(__name__)
 ACTIVE_BUTTON = Markup(
     '<form method="post" action="{action}" id="active-{user_id}" class="d-inline">'
     '<input type="hidden" name="csrf_token" value="{csrf}">'
@@ -76,6 +78,8 @@ class UserView(ReadOnlyView):
             flash("You cannot deactivate yourself.", "error")
         elif set_active(db.session, user_id, active):
             access_check().changed(user_id, active)
+            actor = admin.id if admin is not None else None
+            log.info("event=user_active user_id=%s active=%s admin_id=%s", user_id, active, actor)
             done = "is active again" if active else "is deactivated: their tokens are refused"
             flash(f"User {username} {done}.", "success")
         return redirect(self.get_url(".index_view"), 303)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import flash, redirect, request, url_for
@@ -16,6 +17,7 @@ from webapp.backoffice.session import current_admin, may_try_login, sign_in, sig
 from webapp.backoffice.users import UserView
 
 HOME = "backoffice.index"
+log = logging.getLogger(__name__)
 
 
 class HomeView(AdminIndexView):
@@ -46,9 +48,11 @@ class HomeView(AdminIndexView):
             return self.render("backoffice/login.html", form=form), 429
         user = authenticate(db.session, form.username.data or "", form.password.data or "")
         if user is None or user.role != Role.ADMIN:
+            log.warning("event=backoffice_login_refused")
             form.form_errors.append("Wrong username or password, or not an administrator.")
             return self.render("backoffice/login.html", form=form), 401
         sign_in(user)
+        log.info("event=backoffice_login admin_id=%s", user.id)
         return redirect(_next_page(), 303)
 
     @expose("/logout/", methods=("POST",))
