@@ -126,6 +126,17 @@ class Config:
 
     CORS_ORIGINS = env_list("CORS_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000")
 
+    # The back office (/admin, webapp.backoffice) is the only user of Flask's session cookie: it is
+    # sent only under /admin, never to scripts (HttpOnly), not on cross-site POSTs (Lax), and only
+    # over HTTPS in production. The back office checks CSRF tokens on its own unsafe requests
+    # only: the JSON API authenticates with bearer tokens, not cookies.
+    SESSION_COOKIE_NAME = "fx_backoffice"
+    SESSION_COOKIE_PATH = "/admin"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+
     # How many reverse proxies in front of us to trust for X-Forwarded-For (rate limits per IP).
     PROXY_FIX_HOPS = env_int("PROXY_FIX_HOPS", 0)
 
@@ -239,6 +250,7 @@ class ProductionConfig(Config):
     SECRET_KEY = env_str("SECRET_KEY")
     JWT_SECRET_KEY = env_str("JWT_SECRET_KEY")
     API_DOCS_ENABLED = env_bool("API_DOCS_ENABLED", False)
+    SESSION_COOKIE_SECURE = True
 
     @classmethod
     def validate(cls) -> None:

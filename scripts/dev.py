@@ -52,6 +52,7 @@ def _banner(env: dict[str, str]) -> str:
             "FX backend is starting. Ctrl-C stops everything.",
             f"  API docs   {web}/api/docs  (OpenAPI: {web}/api/openapi.json)",
             f"  Health     {web}/health   Ready: {web}/ready",
+            f"  Back office {web}/admin/   (the admin user printed above)",
             f"  WebSocket  ws://127.0.0.1:{env['WEB_PORT']}/ws?token=ACCESS_TOKEN",
             f"  Flower     http://127.0.0.1:{env['FLOWER_PORT']}"
             f"  (user {flower_user}, password {flower_password})",

@@ -14,7 +14,7 @@ from config import Config, config_for, sqlalchemy_url
 def create_app(
     config: type[Config] | str | None = None, overrides: dict[str, Any] | None = None
 ) -> Flask:
-    """Build the app: config, extensions, error handlers, blueprints, Celery, CLI."""
+    """Build the app: config, extensions, error handlers, blueprints, back office, Celery, CLI."""
     config_class = config if isinstance(config, type) else config_for(config)
     config_class.validate()
     app = Flask(__name__, static_folder=None)  # static files: only the docs' (webapp.docs)
@@ -24,6 +24,9 @@ def create_app(
     _configure_logging(app)
     _init_extensions(app)
     _register_blueprints(app)
+    from webapp.backoffice import init_backoffice
+
+    init_backoffice(app)
 
     from tasks import celery_init_app
 

@@ -31,11 +31,22 @@ class Call:
 
 
 EXEMPT = "exempt"
+BACK_OFFICE = (
+    "back office: a signed-in admin's session only, never a bearer token "
+    "(tests/integration/backoffice/test_access.py)"
+)
 
 # rule -> Call, or (EXEMPT, why). Rules with path arguments or under /api/admin must be here.
 COVERAGE: dict[str, Call | tuple[str, str]] = {
     "/api/docs/assets/<path:filename>": (EXEMPT, "Swagger UI's vendored assets: no user data"),
     "/api/symbols/<string:symbol>": (EXEMPT, "public market data: the same for every user"),
+    "/admin/static/<path:filename>": (EXEMPT, "the back office's static files: no user data"),
+    **{
+        f"/admin/{name}/export/<export_type>/": (EXEMPT, "back office: exports are disabled")
+        for name in ("users", "accounts", "positions", "orders", "fills", "ledger")
+    },
+    "/admin/accounts/<int:account_id>/balance/": (EXEMPT, BACK_OFFICE),
+    "/admin/users/<int:user_id>/active/": (EXEMPT, BACK_OFFICE),
     "/api/orders/<int:order_id>": Call("GET", "/api/orders/{order_id}", 404),
     "/api/positions/<symbol:symbol>": Call("GET", "/api/positions/{symbol}", 404),
     "/api/positions/<symbol:symbol>/close": Call("POST", "/api/positions/{symbol}/close", 404, {}),
