@@ -98,6 +98,7 @@ def _migrations_dir() -> Any:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from webapp import pages
     from webapp.api import (
         account,
         admin,
@@ -130,3 +131,5 @@ def _register_blueprints(app: Flask) -> None:
     )
     for module in modules:
         api.register_blueprint(module.blp)
+    # The trader page is a plain Flask blueprint: it is no API operation, so not in OpenAPI.
+    app.register_blueprint(pages.bp)
