@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint format stop clean venv
+.PHONY: run test lint format stop clean venv screenshots
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ run: venv
 
 test: venv
 	$(PY) scripts/dev.py test $(PYTEST_ARGS)
+
+# docs/screenshots/*.png, taken by the browser tests (tests/browser).
+screenshots: venv
+	SAVE_SCREENSHOTS=1 $(PY) scripts/dev.py test tests/browser -q
 
 lint: venv
 	$(VENV)/bin/ruff check .
