@@ -170,11 +170,15 @@ def test_expired_token_is_refreshed_the_socket_reconnects_and_logout_revokes(
     trader.order("GBPUSD", "SELL", "0.20")
     expect(trader.ticket_result).to_have_text("Sold 0.20 GBPUSD at 1.30995 (order 1)")
 
+    # Logging out forgets the tokens at once, then revokes both on the server.
     tokens = json.loads(page.evaluate("sessionStorage.getItem('fx-trader-tokens')"))
-    page.get_by_role("button", name="Log out").click()
-    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
-    expect(trader.connection).to_have_text("offline")
-    assert page.evaluate("sessionStorage.getItem('fx-trader-tokens')") is None
+    with page.expect_response(lambda r: r.url.endswith("/api/auth/logout")) as logged_out:
+        page.get_by_role("button", name="Log out").click()
+        expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+        expect(trader.connection).to_have_text("offline")
+        assert page.evaluate("sessionStorage.getItem('fx-trader-tokens')") is None
+    assert logged_out.value.status == 204
+    expect(page.locator("#login-form .error")).to_be_hidden()
     refused = client.post("/api/auth/refresh", headers=bearer(tokens["refresh_token"]))
     assert refused.get_json()["error_code"] == "TOKEN_REVOKED"
 

@@ -22,6 +22,7 @@ export class ApiError extends Error {
 }
 
 let tokens = JSON.parse(sessionStorage.getItem(STORAGE_KEY) || "null");
+let session = 0; // bumped at every login and logout: late answers of an older session are ignored
 let refreshing = null;
 const sessionEndedListeners = [];
 
@@ -34,7 +35,8 @@ export function onSessionEnded(listener) {
   sessionEndedListeners.push(listener);
 }
 
-function keep(newTokens) {
+function keep(newTokens, sameSession = false) {
+  if (!sameSession) session += 1;
   tokens = newTokens;
   if (tokens) sessionStorage.setItem(STORAGE_KEY, JSON.stringify(tokens));
   else sessionStorage.removeItem(STORAGE_KEY);
@@ -70,12 +72,14 @@ async function read(response) {
 /** Exchange the refresh token for a new access token; one exchange at a time. */
 function refresh() {
   refreshing ??= (async () => {
+    const started = session;
     const answer = await send("POST", "/api/auth/refresh", undefined, tokens?.refresh_token);
     try {
       const body = await read(answer);
-      keep({ ...tokens, access_token: body.access_token });
+      // Logged out (or in again) meanwhile: that session's token must not come back.
+      if (session === started) keep({ ...tokens, access_token: body.access_token }, true);
     } catch (error) {
-      if (error.status === 401) endSession(error);
+      if (error.status === 401) endSession(error, started);
       throw error;
     } finally {
       refreshing = null;
@@ -84,7 +88,9 @@ function refresh() {
   return refreshing;
 }
 
-function endSession(error) {
+/** End the session `started` (unless it already ended) and tell the page why. */
+function endSession(error, started) {
+  if (session !== started) return;
   keep(null);
   for (const listener of sessionEndedListeners) listener(error);
 }
@@ -94,19 +100,24 @@ function endSession(error) {
  * Any other 401 ends the session (the token was revoked or is no longer valid).
  */
 export async function api(method, path, body) {
-  if (!tokens) throw new ApiError(401, { message: "log in first", error_code: "TOKEN_MISSING" });
-  let response = await send(method, path, body, tokens.access_token);
+  const started = session;
+  let response = await send(method, path, body, accessToken());
   let refused = await unauthorized(response);
   if (refused?.errorCode === "TOKEN_EXPIRED") {
     await refresh();
-    response = await send(method, path, body, tokens.access_token);
+    response = await send(method, path, body, accessToken());
     refused = await unauthorized(response);
   }
   if (refused) {
-    endSession(refused);
+    endSession(refused, started);
     throw refused;
   }
   return read(response);
+}
+
+function accessToken() {
+  if (!tokens) throw new ApiError(401, { message: "logged out", error_code: "TOKEN_MISSING" });
+  return tokens.access_token;
 }
 
 async function unauthorized(response) {
@@ -123,11 +134,20 @@ export async function login(username, password) {
   keep(await read(await send("POST", "/api/auth/login", { username, password })));
 }
 
-/** Revoke both tokens on the server, then forget them (even if the server cannot be told). */
+/**
+ * Forget the tokens at once, then revoke both on the server. An expired access token is
+ * refreshed once for the purpose (logout needs a valid one); the refresh token is revoked too.
+ */
 export async function logout() {
-  try {
-    if (tokens) await api("POST", "/api/auth/logout", { refresh_token: tokens.refresh_token });
-  } finally {
-    keep(null);
+  const ending = tokens;
+  keep(null);
+  if (!ending) return;
+  const body = { refresh_token: ending.refresh_token };
+  let response = await send("POST", "/api/auth/logout", body, ending.access_token);
+  if (response?.status === 401) {
+    const refreshed = await send("POST", "/api/auth/refresh", undefined, ending.refresh_token);
+    const { access_token } = await read(refreshed);
+    response = await send("POST", "/api/auth/logout", body, access_token);
   }
+  await read(response);
 }

@@ -31,6 +31,7 @@ let catalogue = new Map(); // symbol -> its catalogue entry (digits...)
 let chosen = null;
 let snapshotAt = 0; // performance.now() of the last snapshot
 let revalueTimer = null;
+let wasLive = false; // whether this session's socket was live before (then it reconnected)
 
 const watchlist = new Watchlist($("#watchlist"), $(".watchlist .error"), pick);
 const chart = new CandleChart($("#chart"), $("#chart-status"), $(".chart .error"));
@@ -80,6 +81,8 @@ function resync() {
 
 function showConnection(state) {
   if (state !== "live") book.invalidate(); // a new socket starts with a new snapshot
+  else if (wasLive) watchlist.refresh(); // ticks sent while reconnecting were lost
+  wasLive ||= state === "live";
   const badge = $("#connection");
   badge.dataset.state = state;
   badge.textContent = CONNECTION_TEXT[state];
@@ -103,6 +106,7 @@ function pick(symbol) {
 async function startSession() {
   showView("trade");
   book = new AccountBook();
+  wasLive = false;
   try {
     const [me, symbols] = await Promise.all([
       api("GET", "/api/auth/me"), api("GET", "/api/symbols"),

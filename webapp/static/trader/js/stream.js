@@ -26,16 +26,17 @@ export class Stream {
     this.socket = null;
     this.failures = 0;
     this.timer = null;
-    this.running = false;
+    this.session = 0; // bumped by start() and stop(): a connect of an older session gives up
   }
 
   start() {
-    this.running = true;
+    this.session += 1;
+    this.failures = 0;
     this.connect();
   }
 
   stop() {
-    this.running = false;
+    this.session += 1;
     clearTimeout(this.timer);
     this.socket?.close(1000, "logged out");
     this.socket = null;
@@ -63,35 +64,40 @@ export class Stream {
   }
 
   async connect() {
+    const session = this.session;
     this.onState(this.failures ? "reconnecting" : "connecting");
     let ticket;
     try {
       ({ ticket } = await api("POST", "/api/ws/ticket"));
     } catch (error) {
-      if (error.status !== 401) this.retry(); // 401: the session is over, nothing to retry
+      if (error.status !== 401) this.retry(session); // 401: the session is over
       return;
     }
-    if (!this.running) return;
+    if (session !== this.session) return;
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     const url = `${scheme}//${location.host}/ws?ticket=${encodeURIComponent(ticket)}`;
     const socket = new WebSocket(url);
     this.socket = socket;
     // Live once the server has sent the snapshot and confirmed the subscription (in that order).
+    let live = false;
     socket.onopen = () => this.send({ type: "subscribe", symbols: [...this.symbols] });
     socket.onmessage = (event) => {
       const message = JSON.parse(event.data);
-      if (message.type === "subscribed") this.onState("live");
+      if (message.type === "subscribed" && !live) {
+        live = true;
+        this.onState("live");
+      }
       this.onMessage(message);
     };
     socket.onclose = () => {
       if (this.socket !== socket) return; // an older socket, already replaced or stopped
       this.socket = null;
-      this.retry();
+      this.retry(session);
     };
   }
 
-  retry() {
-    if (!this.running) return;
+  retry(session) {
+    if (session !== this.session) return;
     const ceiling = Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** this.failures);
     this.failures += 1;
     this.onState("reconnecting");

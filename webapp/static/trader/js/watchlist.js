@@ -27,16 +27,23 @@ export class Watchlist {
   }
 
   async load(symbols) {
+    this.symbols = symbols;
+    this.quotes.clear();
     this.body.replaceChildren(
       ...symbols.map((symbol) => row([[symbol, "symbol"], [null, "bid"], [null, "ask"],
         [null, "time"]], { "data-symbol": symbol }))
     );
+    await this.refresh();
+  }
+
+  /** Read every symbol's current quote (first, and for ticks missed while disconnected). */
+  async refresh() {
     try {
-      const { items } = await api("GET", `/api/quotes?symbols=${symbols.join(",")}`);
+      const { items } = await api("GET", `/api/quotes?symbols=${this.symbols.join(",")}`);
       clearError(this.errorBox);
       for (const item of items) {
-        if (item.bid === null) this.markMissing(item.symbol, item.reason);
-        else this.update({ ...item, ts_event: Date.parse(item.ts_event) });
+        if (item.bid !== null) this.update({ ...item, ts_event: Date.parse(item.ts_event) });
+        else if (!this.quotes.has(item.symbol)) this.markMissing(item.symbol, item.reason);
       }
     } catch (error) {
       showError(this.errorBox, error);
@@ -47,7 +54,9 @@ export class Watchlist {
   update({ symbol, bid, ask, ts_event }) {
     const shown = this.quotes.get(symbol);
     const tr = this.body.querySelector(`tr[data-symbol="${symbol}"]`);
-    if (!tr || (shown && ts_event < shown.ts_event)) return;
+    if (!tr || (shown && (ts_event < shown.ts_event || same(shown, { bid, ask, ts_event })))) {
+      return;
+    }
     const direction = shown ? Math.sign(Number(bid) - Number(shown.bid)) : 0;
     this.quotes.set(symbol, { bid, ask, ts_event });
     tr.querySelector(".bid").textContent = bid;
@@ -69,4 +78,8 @@ export class Watchlist {
   quote(symbol) {
     return this.quotes.get(symbol) || null;
   }
+}
+
+function same(one, other) {
+  return one.ts_event === other.ts_event && one.bid === other.bid && one.ask === other.ask;
 }
