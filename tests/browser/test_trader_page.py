@@ -141,6 +141,39 @@ def test_refusals_show_the_server_message_and_book_nothing(
     save_screenshot(page, tmp_path, "trader-refused.png")
 
 
+def test_margin_call_and_stop_out_are_shown(
+    page: Page,
+    client: FlaskClient,
+    redis_client: redis.Redis,
+    engine: PositionsEngine,
+    worker: Any,
+    tmp_path: Path,
+) -> None:
+    put_market(redis_client)
+    put_quote(redis_client, "AUDNZD", "1.10000", "1.10002")  # client 1.09990 / 1.10012
+    trader = TraderPage(page).open()
+    trader.register("carol")
+    # 50 lots at 1.10012: margin 50,000 AUD at AUDUSD's mid 0.66001 = 33,000.50 USD.
+    trader.order("AUDNZD", "BUY", "50")
+    expect(trader.ticket_result).to_have_text("Bought 50.00 AUDNZD at 1.10012 (order 1)")
+    engine.start()
+    assert engine.ready.wait(15), "the engine did not load"
+
+    # bid 1.07690: -116,100 NZD at NZDUSD's mid 0.60001 = -69,661.16 USD; level 91.93%.
+    put_quote(redis_client, "AUDNZD", "1.07700", "1.07702", seq=2)
+    alert = page.locator("#margin-alert")
+    expect(alert).to_contain_text("margin level 91.93% (call at 100.00%, stop out at 50.00%)")
+    expect(trader.figure("margin_state")).to_have_text("MARGIN_CALL")
+
+    # bid 1.06990: level 28.30% <= 50%: the worker closes the position at the bid.
+    put_quote(redis_client, "AUDNZD", "1.07000", "1.07002", seq=3)
+    expect(alert).to_contain_text("Stop out")
+    expect(alert).to_contain_text("SELL 50.00 AUDNZD at 1.06990; margin level now no margin used")
+    expect(page.locator("#positions-status")).to_have_text("No open positions")
+    expect(trader.figure("margin_state")).to_have_text("OK")
+    save_screenshot(page, tmp_path, "trader-stop-out.png")
+
+
 @pytest.fixture
 def short_tokens(app: Flask) -> Iterator[None]:
     """Access tokens that expire 3 s after they are issued."""

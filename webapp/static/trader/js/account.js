@@ -10,9 +10,13 @@
  *   new snapshot, and events are held until it comes, then replayed against it.
  * Valuations (account.valued, margin.call) book nothing: they carry the seq they were computed
  * at, so one older than the last transaction is stale and one newer reveals a lost event.
+ * Margin calls and stop outs are also news for the trader: they are shown as they arrive, even
+ * when the snapshot asked for meanwhile already holds their effect (a socket only receives
+ * events published while it is open, so none is older than the page).
  */
 
 const VALUATIONS = new Set(["account.valued", "margin.call"]);
+const ALERTS = new Set(["margin.call", "stop_out"]);
 const LIVE_FIGURES = [
   "balance", "equity", "unrealized_pnl", "used_margin", "free_margin", "margin_level",
 ];
@@ -42,6 +46,7 @@ export class AccountBook {
   /** Replace everything with a snapshot, then replay the events held meanwhile. */
   applySnapshot(data, ts) {
     this.account = data.account;
+    this.marginState = null; // a snapshot has no margin state: the next valuation tells it
     this.positions = new Map(data.positions.map((position) => [position.symbol, position]));
     this.valuedAt = ts;
     this.snapshotSeq = this.seq = data.seq;
@@ -52,6 +57,7 @@ export class AccountBook {
 
   /** Apply an account event; return "applied", "old", "held" or "gap" (ask for a snapshot). */
   apply({ type, data, ts }) {
+    if (ALERTS.has(type)) this.alert = { kind: type, ts, data };
     if (this.awaitingSnapshot) {
       this.held.push({ type, data, ts });
       return "held";
@@ -80,11 +86,11 @@ export class AccountBook {
   valued(data) {
     this.account = { ...this.account, ...pick(data, LIVE_FIGURES) };
     this.marginState = data.margin_state;
+    if (data.margin_state === "OK" && this.alert?.kind === "margin.call") this.alert = null;
   }
 
-  marginCall(data, ts) {
+  marginCall(data) {
     this.valued(data);
-    this.alert = { kind: "margin.call", ts, data };
   }
 
   positionChanged(data) {
@@ -94,9 +100,8 @@ export class AccountBook {
     else this.positions.delete(position.symbol);
   }
 
-  stoppedOut(data, ts) {
+  stoppedOut(data) {
     this.positionChanged(data);
-    this.alert = { kind: "stop_out", ts, data };
   }
 }
 

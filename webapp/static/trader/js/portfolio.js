@@ -28,9 +28,10 @@ export class Portfolio {
     if (!account) return;
     this.accountId.textContent = `#${account.id} (${account.currency})`;
     for (const name of ACCOUNT_FIGURES) this.setFigure(name, account[name], account.currency);
-    const level = account.margin_level;
-    this.setFigure("margin_level", level === null ? "no margin used" : `${level}%`);
-    this.setFigure("margin_state", marginState || (account.valuation_error ? "unknown" : "—"));
+    this.setFigure("margin_level", levelText(account.margin_level));
+    // Without margin in use there is nothing to call; otherwise only a valuation says.
+    const idle = account.margin_level === null && account.used_margin === "0.00";
+    this.setFigure("margin_state", marginState || (idle ? "OK" : "—"));
   }
 
   setFigure(name, value, currency = "") {
@@ -71,7 +72,11 @@ export class Portfolio {
         ? `Margin call at ${timeOfDay(ts)} UTC: margin level ${data.margin_level}% ` +
           `(call at ${data.margin_call_level}%, stop out at ${data.stop_out_level}%)`
         : `Stop out at ${timeOfDay(ts)} UTC: ${data.fill.side} ${data.fill.lots} ` +
-          `${data.fill.symbol} at ${data.fill.price}; margin level now ${data.margin_level ?? "—"}%`;
+          `${data.fill.symbol} at ${data.fill.price}; margin level now ${levelText(data.margin_level)}`;
     this.alertBox.hidden = false;
   }
+}
+
+function levelText(level) {
+  return level === null ? "no margin used" : `${level}%`;
 }
