@@ -20,7 +20,7 @@ PIP_INSTALL := -m pip install --quiet --disable-pip-version-check --require-hash
 UV_COMPILE := $(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.11 \
 	--python-platform x86_64-manylinux_2_28 --no-config $(UV_ARGS)
 
-.PHONY: run test lint audit format stop clean venv lock
+.PHONY: run test lint audit format stop clean venv lock screenshots
 
 $(STAMP): requirements-dev.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ run: venv
 
 test: venv
 	$(PY) scripts/dev.py test $(PYTEST_ARGS)
+
+# docs/screenshots/*.png, taken by the browser tests (tests/browser).
+screenshots: venv
+	SAVE_SCREENSHOTS=1 $(PY) scripts/dev.py test tests/browser -q
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -151,7 +151,7 @@ class Config:
     API_TITLE = "FX trading backend"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"
-    # The OpenAPI document and Swagger UI (served from webapp/static/swagger-ui, no CDN); off in
+    # The OpenAPI document and Swagger UI (served from webapp/swagger_ui, no CDN); off in
     # production unless API_DOCS_ENABLED is set (webapp/docs.py).
     API_DOCS_ENABLED = env_bool("API_DOCS_ENABLED", True)
     OPENAPI_URL_PREFIX = "/api"

@@ -50,6 +50,7 @@ def _banner(env: dict[str, str]) -> str:
         [
             "",
             "FX backend is starting. Ctrl-C stops everything.",
+            f"  Trader     {web}/",
             f"  API docs   {web}/api/docs  (OpenAPI: {web}/api/openapi.json)",
             f"  Health     {web}/health   Ready: {web}/ready",
             f"  Back office {web}/admin/   (the admin user printed above)",
@@ -99,6 +100,10 @@ def _supervise(command: list[str], env: dict[str, str]) -> int:
 
 def test(pytest_args: list[str]) -> int:
     """Run the test suite against local (or given) servers."""
+    from tests.browser.chromium import INSTALL_HINT, missing
+
+    if missing():  # said first, so it is not lost in the output: those tests fail without it
+        print(f"\n{INSTALL_HINT}\n", file=sys.stderr, flush=True)
     urls, started = localservers.up()
     env = _env(urls, "testing")
     try:

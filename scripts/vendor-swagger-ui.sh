@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Vendor Swagger UI (npm swagger-ui-dist, pinned, its integrity checked) into
-# webapp/static/swagger-ui, so /api/docs loads nothing from a CDN. To update: set VERSION and
+# webapp/swagger_ui, so /api/docs loads nothing from a CDN. To update: set VERSION and
 # INTEGRITY (`npm view swagger-ui-dist@VERSION dist.integrity`), run this, review, commit.
 set -euo pipefail
 VERSION=5.35.0
@@ -10,7 +10,7 @@ FILES=(LICENSE NOTICE swagger-ui.css swagger-ui-bundle.js swagger-ui-bundle.js.L
        favicon-16x16.png favicon-32x32.png)
 
 cd "$(dirname "$0")/.."
-DEST=webapp/static/swagger-ui
+DEST=webapp/swagger_ui
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 (cd "$WORK" && npm pack --silent "swagger-ui-dist@$VERSION" >/dev/null)

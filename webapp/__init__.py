@@ -17,7 +17,7 @@ def create_app(
     """Build the app: config, extensions, error handlers, blueprints, back office, Celery, CLI."""
     config_class = config if isinstance(config, type) else config_for(config)
     config_class.validate()
-    app = Flask(__name__, static_folder=None)  # static files: only the docs' (webapp.docs)
+    app = Flask(__name__)  # /static/: the trader page (webapp/pages.py); docs assets: webapp.docs
     app.config.from_object(config_class)
     app.config.update(overrides or {})
     _derive_settings(app)
@@ -107,6 +107,7 @@ def _migrations_dir() -> Any:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from webapp import pages
     from webapp.api import (
         account,
         admin,
@@ -139,3 +140,5 @@ def _register_blueprints(app: Flask) -> None:
     )
     for module in modules:
         api.register_blueprint(module.blp)
+    # The trader page is a plain Flask blueprint: it is no API operation, so not in OpenAPI.
+    app.register_blueprint(pages.bp)

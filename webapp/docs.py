@@ -1,6 +1,6 @@
 """The API docs: the OpenAPI document and Swagger UI, served by the app itself, or not at all.
 
-Swagger UI's assets are vendored from npm's swagger-ui-dist into webapp/static/swagger-ui (its
+Swagger UI's assets are vendored from npm's swagger-ui-dist into webapp/swagger_ui (its
 version, integrity and licence beside them; scripts/vendor-swagger-ui.sh updates them), so the
 docs page loads nothing from a CDN. With API_DOCS_ENABLED off (the production default) neither
 /api/openapi.json nor /api/docs exists.
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from flask import Flask, Response, send_from_directory
 
-ASSETS = Path(__file__).resolve().parent / "static" / "swagger-ui"
+ASSETS = Path(__file__).resolve().parent / "swagger_ui"
 ASSETS_PATH = "/assets/"
 ASSET_MAX_AGE_S = 3600
 

@@ -29,10 +29,10 @@ def _users(app: Flask) -> int:
 
 
 def test_an_admin_adjusts_a_balance_and_sees_it_in_the_ledger(
-    app: Flask, live_server: str, page: Page, screenshot: Callable[[Page, str], Path]
+    app: Flask, page: Page, screenshot: Callable[[Page, str], Path]
 ) -> None:
     account_id = _users(app)
-    page.goto(f"{live_server}/admin/")
+    page.goto("/admin/")
     expect(page).to_have_url(re.compile(r"/admin/login/"))
     page.get_by_label("Username").fill("operator")
     page.get_by_label("Password").fill(PASSWORD)
