@@ -106,10 +106,12 @@ def test_refusals_show_the_server_message_and_book_nothing(
     expect(no_price).to_have_text("no price")
     expect(no_price).to_have_attribute("title", "PRICE_STALE")
 
-    # 50 lots of gold: 5,000 oz at the mid 2400.01 over leverage 100 = 120,000.50 USD of margin.
+    # 50 lots of gold: 5,000 oz at the mid 2400.01 over leverage 100 = 120,000.50 USD of margin;
+    # the spread the position would start with (1,600.00 USD) comes off the free margin first.
     trader.order("XAUUSD", "BUY", "50")
     expect(trader.ticket_error.locator(".message")).to_have_text(
-        "insufficient margin: required 120000.50 USD, free 100000.00 USD"
+        "insufficient margin: required 120000.50 USD, free 98400.00 USD; the account would be"
+        " at a margin level of 82.00% after this order, not above 100%"
     )
     expect(trader.ticket_error.locator("code")).to_have_text("INSUFFICIENT_MARGIN")
     expect(trader.ticket_result).to_have_text("BUY 50 XAUUSD refused")
