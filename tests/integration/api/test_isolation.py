@@ -41,6 +41,7 @@ COVERAGE: dict[str, Call | tuple[str, str]] = {
     "/api/docs/assets/<path:filename>": (EXEMPT, "Swagger UI's vendored assets: no user data"),
     "/api/symbols/<string:symbol>": (EXEMPT, "public market data: the same for every user"),
     "/admin/static/<path:filename>": (EXEMPT, "the back office's static files: no user data"),
+    "/static/<path:filename>": (EXEMPT, "the trader page's scripts and styles: no user data"),
     **{
         f"/admin/{name}/export/<export_type>/": (EXEMPT, "back office: exports are disabled")
         for name in ("users", "accounts", "positions", "orders", "fills", "ledger")
