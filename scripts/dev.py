@@ -33,6 +33,10 @@ def _env(urls: dict[str, str], app_env: str) -> dict[str, str]:
     env.setdefault("WEB_PORT", "8000")
     env.setdefault("FLOWER_PORT", "5555")
     env.setdefault("SIMULATOR_PORT", "8765")
+    if not env.get("ALLTICK_API_KEY"):  # the feed streams from this run's simulator, no other
+        simulator = f"127.0.0.1:{env['SIMULATOR_PORT']}"
+        env.setdefault("ALLTICK_BASE_REST", f"http://{simulator}/quote-b-api")
+        env.setdefault("ALLTICK_BASE_WS", f"ws://{simulator}/quote-b-ws-api")
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     return env
 

@@ -133,8 +133,10 @@ class AlltickStream:
 
     def start(self) -> None:
         """Run the stream on a daemon thread."""
-        self._thread = threading.Thread(target=self.run_forever, name="alltick-ws", daemon=True)
-        self._thread.start()
+        # Started before it is published: a concurrent `stop` must never join an unstarted thread.
+        thread = threading.Thread(target=self.run_forever, name="alltick-ws", daemon=True)
+        thread.start()
+        self._thread = thread
 
     def stop(self, timeout: float = 5.0) -> None:
         """Close the connection and stop reconnecting; join the thread started by `start`."""

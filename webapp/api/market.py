@@ -18,6 +18,7 @@ app (and per base URL, token and plan): `ALLTICK_API_KEY` or else `SIMULATOR_TOK
 
 from __future__ import annotations
 
+import logging
 import threading
 import weakref
 from typing import Any
@@ -43,6 +44,8 @@ from webapp.api.symbols import statuses
 from webapp.errors import ApiError, error_response
 from webapp.extensions import redis_store
 
+log = logging.getLogger(__name__)
+
 blp = Blueprint("market", __name__, url_prefix="/api", description="Quotes and candles")
 SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
@@ -67,8 +70,13 @@ def vendor_rest() -> AlltickRest:
 
 @blp.errorhandler(MarketDataUnavailable)
 def _market_data_unavailable(exc: MarketDataUnavailable) -> Response:
-    """Answer 503 when candles cannot be served: the client may retry shortly."""
-    response = error_response(503, f"market data unavailable: {exc}", "MARKET_DATA_UNAVAILABLE")
+    """Answer 503 when candles cannot be served: the client may retry shortly.
+
+    The cause (vendor URL, query, exception) goes to the log only: clients get a fixed message.
+    """
+    log.warning("event=candles_unavailable cause=%r", str(exc))
+    message = "market data unavailable: candles cannot be served now, retry shortly"
+    response = error_response(503, message, "MARKET_DATA_UNAVAILABLE")
     response.headers["Retry-After"] = "5"
     return response
 

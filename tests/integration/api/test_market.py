@@ -234,6 +234,9 @@ def test_vendor_down_is_503(app: Flask, client: FlaskClient, headers: Headers) -
         app.config["ALLTICK_BASE_REST"] = saved
     assert response.status_code == 503
     assert response.get_json()["error_code"] == "MARKET_DATA_UNAVAILABLE"
+    # The cause is logged, never shown: no vendor URL, query or token reaches the client.
+    assert "127.0.0.1:9" not in response.get_json()["message"]
+    assert "token" not in response.get_json()["message"]
 
 
 @pytest.mark.parametrize(
