@@ -52,3 +52,18 @@ def admin_headers(app: Flask, client: FlaskClient) -> dict[str, str]:
         )
         db.session.commit()
     return bearer(login(client, trader["username"])["access_token"])
+
+
+def kill_subscribers(redis_client: Any, name: str | None = None) -> int:
+    """Kill the pub/sub connections of this test run's Redis database (optionally of one client
+    name); return how many. Never CLIENT KILL TYPE pubsub: that reaches every database of the
+    server, and so other runs sharing it."""
+    database = redis_client.connection_pool.connection_kwargs.get("db", 0)
+    subscribed = [
+        c
+        for c in redis_client.client_list(_type="pubsub")
+        if int(c["db"]) == database and (name is None or c["name"] == name)
+    ]
+    for connection in subscribed:
+        redis_client.client_kill_filter(_id=connection["id"])
+    return len(subscribed)

@@ -29,7 +29,7 @@ from domain.records import LedgerKind
 from models import Account, db
 from services.accounts import adjust_balance
 from services.engine import PositionsEngine, engine_from_config
-from tests.helpers import new_trader
+from tests.helpers import kill_subscribers, new_trader
 from tests.quotes import CHANNELS, put_market, put_quote
 from tests.scenarios import collaborators
 
@@ -246,9 +246,5 @@ def test_a_pubsub_reconnect_reloads_everything(
     with app.app_context():  # a change the engine hears nothing about
         db.session.execute(update(Account).values(balance=Decimal("90000.00")))
         db.session.commit()
-    subscribed = [
-        c for c in redis_client.client_list() if c["name"] == ENGINE_CLIENT and c["sub"] != "0"
-    ]
-    assert len(subscribed) == 1
-    redis_client.client_kill_filter(_id=subscribed[0]["id"])
+    assert kill_subscribers(redis_client, ENGINE_CLIENT) == 1
     listener.valued(account_id, balance="90000.00", equity="89988.00")

@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from flask_jwt_extended import create_access_token
 
 from models import User, db
-from tests.helpers import new_trader
+from tests.helpers import kill_subscribers, new_trader
 from tests.quotes import CHANNELS, put_market, put_quote
 from tests.server import serve
 from webapp.auth import Principal
@@ -277,6 +277,6 @@ def test_a_revocation_missed_while_redis_was_away_still_closes_the_socket(
     # Revoked without the broadcast (as if the pub/sub message was lost), then the relay's
     # subscription drops and comes back.
     redis_client.set(tokens.PREFIX + jti, "1", ex=60)
-    redis_client.client_kill_filter(_type="pubsub")
+    assert kill_subscribers(redis_client) >= 1
     assert receive(ws)["type"] == "resync"
     assert _closed_with(ws, 5) == 1008
