@@ -84,7 +84,9 @@ def app(test_urls: dict[str, str], pytestconfig: pytest.Config) -> Iterator[Flas
 
 @pytest.fixture(autouse=True)
 def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Flush the test Redis before, and truncate every table after, each test that uses the app."""
+    """Flush the test Redis before each test that uses the app; after it, verify the ledger
+    (`flask ledger verify`'s check; tests that write rows by hand on purpose are marked
+    `ledger_tampered`) and truncate every table."""
     if "app" not in request.fixturenames:
         yield
         return
@@ -92,12 +94,17 @@ def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
     redis_lib.Redis.from_url(flask_app.config["REDIS_URL"]).flushdb()
     yield
     from models import db
+    from tests.invariants import ledger_report
 
     with flask_app.app_context():
         db.session.remove()
+        report = None
+        if request.node.get_closest_marker("ledger_tampered") is None:
+            report = ledger_report()  # every test that books money leaves the books right
         tables = ", ".join(table.name for table in db.metadata.sorted_tables)
         db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         db.session.commit()
+    assert report is None or report.ok, "\n".join(report.lines())
 
 
 @pytest.fixture

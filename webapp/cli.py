@@ -1,4 +1,5 @@
-"""Operator commands: `flask --app wsgi seed-demo`, `flask accounts add-capital`, ...
+"""Operator commands: `flask --app wsgi seed-demo`, `flask accounts add-capital`,
+`flask ledger verify`, ...
 
 Amounts on the command line are read as exact decimals (never float): finite, positive, at most
 two decimal places.
@@ -7,6 +8,7 @@ two decimal places.
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from domain.records import LedgerKind
 from models import Role, User, db
 from services import users
 from services.accounts import adjust_balance
+from services.ledger_check import verify_ledger
 from webapp.context import collaborators
 
 CREDENTIALS_FILE = Path(__file__).resolve().parent.parent / "var" / "demo-credentials.txt"
@@ -123,7 +126,26 @@ def add_capital(username: str, amount: Decimal, reason: str) -> None:
     )
 
 
+ledger_cli = AppGroup("ledger", help="Check the books.")
+
+
+@ledger_cli.command("verify")
+@click.option("--account", "account_id", type=click.IntRange(min=1), help="Only this account.")
+def verify(account_id: int | None) -> None:
+    """Check the ledger invariants (services/ledger_check.py); exit 1 on any violation."""
+    report = verify_ledger(
+        db.engine,
+        now=datetime.now(UTC),
+        retention_days=current_app.config["RETENTION_DAYS"],
+        account_id=account_id,
+    )
+    click.echo("\n".join(report.lines()))
+    if not report.ok:
+        raise SystemExit(1)
+
+
 def register_cli(app: Flask) -> None:
     """Attach the operator commands to `flask`."""
     app.cli.add_command(seed_demo)
     app.cli.add_command(accounts_cli)
+    app.cli.add_command(ledger_cli)

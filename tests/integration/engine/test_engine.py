@@ -232,6 +232,7 @@ def test_a_balance_change_reloads_the_account(
     listener.valued(account_id, seq=3, balance="100500.00", equity="100488.00")
 
 
+@pytest.mark.ledger_tampered(reason="changes a balance behind the engine's back, no ledger entry")
 def test_a_pubsub_reconnect_reloads_everything(
     app: Flask,
     client: FlaskClient,

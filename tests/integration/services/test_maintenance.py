@@ -10,7 +10,7 @@ import pytest
 import redis
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import bindparam, text
+from sqlalchemy import text
 
 from domain.positions import Side
 from models import db
@@ -40,15 +40,16 @@ def round_trip(deps: Collaborators, account_id: int, symbol: str) -> int:
     return position_id
 
 
-def age_positions(ids: list[int]) -> None:
-    """Move the positions' close and their fills 100 days into the past."""
-    params = {"ids": ids}
+def age_history() -> None:
+    """Move everything booked so far 100 days into the past, as if it had been booked then."""
     for statement in (
-        f"UPDATE positions SET closed_at = closed_at - interval '{SET_BACK}' WHERE id IN :ids",
-        f"UPDATE fills SET created_at = created_at - interval '{SET_BACK}'"
-        " WHERE position_id IN :ids",
+        f"UPDATE positions SET opened_at = opened_at - interval '{SET_BACK}',"
+        f" closed_at = closed_at - interval '{SET_BACK}'",
+        f"UPDATE fills SET created_at = created_at - interval '{SET_BACK}'",
+        f"UPDATE orders SET created_at = created_at - interval '{SET_BACK}'",
+        f"UPDATE ledger_entries SET created_at = created_at - interval '{SET_BACK}'",
     ):
-        db.session.execute(text(statement).bindparams(bindparam("ids", expanding=True)), params)
+        db.session.execute(text(statement))
     db.session.commit()
 
 
@@ -71,11 +72,11 @@ def history(client: FlaskClient, deps: Collaborators) -> dict[str, int]:
         "old_eur": round_trip(deps, account_id, "EURUSD"),
         "old_jpy": round_trip(deps, account_id, "USDJPY"),
         "open_gbp": open_position(deps, account_id, "GBPUSD", Side.BUY, "1"),
-        "recent_aud": round_trip(deps, account_id, "AUDUSD"),
         "flipped_nzd": open_position(deps, account_id, "NZDUSD", Side.BUY, "1"),
     }
     ids["nzd_successor"] = open_position(deps, account_id, "NZDUSD", Side.SELL, "2")
-    age_positions([ids["old_eur"], ids["old_jpy"], ids["open_gbp"], ids["flipped_nzd"]])
+    age_history()
+    ids["recent_aud"] = round_trip(deps, account_id, "AUDUSD")
     return ids
 
 
