@@ -130,6 +130,12 @@ class DuplicateClientOrderId(DomainError):
         )
 
 
+class IdempotencyKeyReused(DomainError):
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(f"idempotency key {key!r} was already used with another request", key)
+
+
 class PositionNotFound(DomainError):
     def __init__(self, symbol_or_id: str) -> None:
         self.symbol_or_id = symbol_or_id

@@ -7,6 +7,7 @@ The enums the columns store (sides, statuses, reasons, ledger kinds) are the dom
 from models.account import Account
 from models.base import Base, DbSession, db
 from models.fill import Fill
+from models.idempotency import IdempotentRequest
 from models.ledger import LedgerEntry
 from models.order import Order
 from models.position import Position
@@ -17,6 +18,7 @@ __all__ = [
     "Base",
     "DbSession",
     "Fill",
+    "IdempotentRequest",
     "LedgerEntry",
     "Order",
     "Position",

@@ -37,7 +37,9 @@ class Order(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), nullable=False)
-    client_order_id: Mapped[str | None] = mapped_column(String(64))
+    # A client's id (at most 64 characters) or, for the later orders of a close split into
+    # several, that id with `:k` appended.
+    client_order_id: Mapped[str | None] = mapped_column(String(80))
     request_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     symbol: Mapped[str] = mapped_column(String(16), nullable=False)
     side: Mapped[Side] = mapped_column(side_enum(), nullable=False)

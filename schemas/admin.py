@@ -5,12 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import marshmallow as ma
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from domain.records import AccountStatus
 from schemas.account import AccountSchema, LedgerEntrySchema
 from schemas.common import RecordSchema, StrictSchema
-from schemas.fields import Money, StrictDecimal
+from schemas.fields import IDEMPOTENCY_KEY, Money, StrictDecimal
 
 MAX_AMOUNT = Decimal(10) ** 12
 KINDS = ("deposit", "withdrawal", "adjustment")
@@ -46,6 +47,22 @@ class AdjustmentResultSchema(RecordSchema):
 
     entry = fields.Nested(LedgerEntrySchema, required=True)
     account = fields.Nested(AccountSchema, required=True)
+
+
+class IdempotencyHeaderSchema(ma.Schema):
+    """`Idempotency-Key`: a retry with the same key and body returns the first result (201,
+    with `Idempotent-Replayed: true`) and books nothing; the same key with another body is 409
+    IDEMPOTENCY_KEY_REUSED. Keys are scoped to the admin who sends them."""
+
+    class Meta:
+        unknown = ma.EXCLUDE  # every other header
+
+    idempotency_key = fields.String(
+        data_key="Idempotency-Key",
+        load_default=None,
+        validate=validate.Regexp(IDEMPOTENCY_KEY, error="1 to 128 visible ASCII characters"),
+        metadata={"description": "1 to 128 visible ASCII characters, unique per operation"},
+    )
 
 
 class AccountListQuerySchema(StrictSchema):

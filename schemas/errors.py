@@ -20,6 +20,7 @@ DOMAIN_ERRORS: dict[type[Exception], tuple[int, str]] = {
     e.ConversionRateStale: (409, "CONVERSION_RATE_STALE"),
     e.AccountDisabled: (403, "ACCOUNT_DISABLED"),
     e.DuplicateClientOrderId: (409, "DUPLICATE_CLIENT_ORDER_ID"),
+    e.IdempotencyKeyReused: (409, "IDEMPOTENCY_KEY_REUSED"),
     e.PositionNotFound: (404, "POSITION_NOT_FOUND"),
     e.InsufficientFunds: (409, "INSUFFICIENT_FUNDS"),
     e.InvalidAmount: (422, "INVALID_AMOUNT"),

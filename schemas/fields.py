@@ -16,6 +16,7 @@ written string reads back (``load``) as the same Decimal.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -29,6 +30,8 @@ CENT = Decimal("0.01")
 DEFAULT_PRICE_DIGITS = 5
 MAX_REQUEST_LOTS = Decimal(1000)
 SYMBOL = validate.Regexp(r"^[A-Z0-9]{3,16}$", error="a symbol such as EURUSD")
+# An idempotency key (the `Idempotency-Key` header, the CLI's --idempotency-key).
+IDEMPOTENCY_KEY = re.compile(r"\A[\x21-\x7e]{1,128}\Z")
 CLIENT_ORDER_ID = validate.Regexp(r"^[A-Za-z0-9_.:-]{1,64}$", error="1 to 64 of A-Za-z0-9_.:-")
 
 

@@ -11,7 +11,7 @@ from domain.positions import Side
 from domain.records import PositionRecord, PositionStatus, ValuedPosition
 from schemas.account import AccountSchema
 from schemas.common import RecordSchema, StrictSchema
-from schemas.fields import Lots, Money, Price, lots_field, symbol_field
+from schemas.fields import Lots, Money, Price, client_order_id_field, lots_field, symbol_field
 
 
 class PositionSchema(RecordSchema):
@@ -57,6 +57,7 @@ class ClosePositionSchema(StrictSchema):
     """Close the position: all of it, or `lots` of it."""
 
     lots = lots_field(load_default=None, metadata={"description": "Omit to close all"})
+    client_order_id = client_order_id_field()
 
 
 class CloseBySymbolSchema(ClosePositionSchema):
@@ -69,3 +70,4 @@ class ExitPositionSchema(StrictSchema):
     """Close the whole open position with this id."""
 
     position_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    client_order_id = client_order_id_field()

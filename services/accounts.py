@@ -8,13 +8,15 @@ A hand-booked change of balance (deposit, withdrawal, adjustment) locks the acco
 (SELECT ... FOR UPDATE), is stamped with the database's clock read under that lock, advances the
 account's transaction sequence and commits; a withdrawal never takes free margin below zero. An
 amount finer than the account currency's minor unit (ISO 4217: JPY has none) is refused.
-What happens after the commit (valuing the account, publishing `account.updated`) can fail
-without turning a booked deposit into an error: the live figures are then null.
+Nothing after the commit can turn a booked deposit into an error: the account is valued before
+the commit from what was read under the lock (null live figures, with the reason, when Redis is
+down), and publishing `account.updated` only logs a failure. An optional idempotency key makes a
+retry return the first result (services.idempotency).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import redis
@@ -22,15 +24,23 @@ from sqlalchemy import Engine, select
 
 from domain.conversion import minor_unit_digits, round_money
 from domain.errors import AccountDisabled, InsufficientFunds, InvalidAmount
-from domain.records import AccountStatus, AccountSummary, LedgerKind, LedgerRecord
+from domain.records import (
+    AccountState,
+    AccountStatus,
+    AccountSummary,
+    LedgerKind,
+    LedgerRecord,
+)
 from domain.valuation import summarize_account, unvalued
 from models import Account, User
 from models.base import DbSession
+from schemas.admin import AdjustmentResultSchema
 from services import ledger
 from services.book_store import AccountBook, read_book, read_current
-from services.booking import AccountNotFound, Collaborators
+from services.booking import AccountNotFound, Collaborators, request_digest
 from services.events import AccountUpdated
 from services.history import Page
+from services.idempotency import IdempotencyKey, remember, stored_result
 from services.quotes import Market, QuoteStore, symbols_to_value
 from services.rows import ledger_record
 
@@ -69,6 +79,11 @@ class Adjustment:
 
     entry: LedgerRecord
     account: AccountSummary
+    replayed: bool = False  # the stored result of an earlier request with the same key
+
+
+ADJUSTMENT_RESULT = AdjustmentResultSchema()
+ADJUSTMENT_OPERATION = "balance_adjustment"
 
 
 def adjust_balance(
@@ -79,14 +94,28 @@ def adjust_balance(
     amount: Decimal,
     reason: str,
     actor_id: int,
+    idempotency_key: str | None = None,
 ) -> Adjustment:
-    """Deposit, withdraw or adjust; a withdrawal never takes free margin below zero; commit."""
+    """Deposit, withdraw or adjust; a withdrawal never takes free margin below zero; commit.
+
+    With an idempotency key, a retry of the same request returns the first result and books
+    nothing (services.idempotency); the result is stored in the entry's transaction.
+    """
     if kind not in {LedgerKind.DEPOSIT, LedgerKind.WITHDRAWAL, LedgerKind.ADJUSTMENT}:
         raise InvalidAmount(f"{kind.value} cannot be booked by hand")
     if amount == 0 or (kind != LedgerKind.ADJUSTMENT and amount < 0):
         raise InvalidAmount("amount must be positive (use kind to say the direction)")
     signed = -amount if kind == LedgerKind.WITHDRAWAL else amount
     account = lock_account(session, account_id)
+    keyed = None
+    if idempotency_key is not None:
+        digest = request_digest(ADJUSTMENT_OPERATION, account_id, kind.value, amount, reason)
+        keyed = IdempotencyKey(ADJUSTMENT_OPERATION, actor_id, idempotency_key, digest)
+        stored = stored_result(session, keyed)
+        if stored is not None:
+            session.rollback()
+            loaded = ADJUSTMENT_RESULT.load(stored)
+            return Adjustment(loaded["entry"], loaded["account"], replayed=True)
     if round_money(amount, account.currency) != amount:
         digits = minor_unit_digits(account.currency)
         session.rollback()
@@ -98,12 +127,31 @@ def adjust_balance(
     entry = ledger.book(
         session, account, kind, signed, f"admin:{actor_id}", reason, now=book.read_at
     )
-    session.commit()
+    session.flush()
     record = ledger_record(entry)
-    summary = _summary_after_commit(deps, account_id)
-    event = AccountUpdated(account_id, record.txn_seq, summary, record)
+    after = replace(book.account, balance=record.balance_after, txn_seq=record.txn_seq)
+    adjustment = Adjustment(record, _valued(deps.quotes, after, book))
+    if keyed is not None:
+        remember(session, keyed, ADJUSTMENT_RESULT.dump(adjustment))
+    session.commit()
+    event = AccountUpdated(account_id, record.txn_seq, adjustment.account, record)
     deps.publisher.account_events([event])
-    return Adjustment(record, summary)
+    return adjustment
+
+
+def _valued(store: QuoteStore, account: AccountState, book: AccountBook) -> AccountSummary:
+    """Value the account as it will be after the entry; without Redis, booked figures only.
+
+    Nothing here reads the database again or can fail the booking: the live figures are then
+    null, with the reason.
+    """
+    try:
+        market = Market.load(
+            store, symbols_to_value([p.symbol for p in book.positions], account.currency)
+        )
+    except redis.RedisError as exc:
+        return unvalued(account, f"quotes unavailable: {exc}")
+    return summarize_account(account, book.positions, market.bid_ask(), market.rates)
 
 
 def _check_funds(store: QuoteStore, book: AccountBook, signed: Decimal) -> None:
@@ -119,16 +167,6 @@ def _check_funds(store: QuoteStore, book: AccountBook, signed: Decimal) -> None:
         raise InsufficientFunds(-signed, Decimal(0), account.currency)
     if free + signed < 0:
         raise InsufficientFunds(-signed, max(free, Decimal(0)), account.currency)
-
-
-def _summary_after_commit(deps: Collaborators, account_id: int) -> AccountSummary:
-    """Value the account after a commit; without Redis, show the booked figures only."""
-    try:
-        return account_summary(deps.sql, deps.quotes, account_id)
-    except redis.RedisError as exc:
-        book = read_current(deps.sql, account_id)
-        assert book is not None
-        return unvalued(book.account, f"quotes unavailable: {exc}")
 
 
 @dataclass(frozen=True)

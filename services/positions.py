@@ -10,12 +10,16 @@ Policy:
   than the instrument's largest order (whole or explicit) is booked as several orders of at most
   that size on the same position, one after the other; the last order's result is returned. If
   the position shrinks meanwhile (another order), the remaining orders close what is left.
+- Idempotency: a close with a `client_order_id` is booked under it like an order, and a retry
+  returns the first result; the later orders of a split close are booked under `ID:1`, `ID:2`,
+  ..., so a retry after a failure half-way replays what was booked and books only the rest.
 - Live valuation: longs at the client bid, shorts at the client ask (domain.valuation); a position
   that cannot be valued now shows null live figures rather than a guessed price.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -95,10 +99,14 @@ def close_position(
     lots: Decimal | None,
     now: datetime,
     reason: OrderReason = OrderReason.CLOSE,
+    client_order_id: str | None = None,
 ) -> OrderResult:
     """Close all (lots None) or part of the account's open position in a symbol."""
     get_instrument(symbol)
-    first = CloseRequest(account_id, position_symbol=symbol, lots=lots, reason=reason)
+    first = CloseRequest(
+        account_id, position_symbol=symbol, lots=lots, reason=reason,
+        client_order_id=client_order_id,
+    )  # fmt: skip
     return _close(deps, first, now)
 
 
@@ -108,20 +116,28 @@ def close_position_by_id(
     position_id: int,
     now: datetime,
     reason: OrderReason = OrderReason.CLOSE,
+    client_order_id: str | None = None,
 ) -> OrderResult:
     """Close the whole open position with this id, if it is the account's."""
-    return _close(deps, CloseRequest(account_id, position_id=position_id, reason=reason), now)
+    first = CloseRequest(
+        account_id, position_id=position_id, reason=reason, client_order_id=client_order_id
+    )
+    return _close(deps, first, now)
 
 
 def _close(deps: Collaborators, first: CloseRequest, now: datetime) -> OrderResult:
     """Book the close, in several orders when it is larger than the largest order."""
     result = book(deps, first, now)
     booked = sum((fill.lots for fill in result.fills), _ZERO)
-    while _more_to_close(first.lots, booked, result.position):
+    for part in itertools.count(1):
+        if not _more_to_close(first.lots, booked, result.position):
+            break
         remaining = None if first.lots is None else first.lots - booked
         again = CloseRequest(
             first.account_id, position_id=result.position.id, lots=remaining,
             reason=first.reason, up_to_held=True,
+            client_order_id=None if first.client_order_id is None
+            else f"{first.client_order_id}:{part}",
         )  # fmt: skip
         try:
             result = book(deps, again, now)

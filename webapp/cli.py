@@ -20,6 +20,7 @@ from flask.cli import AppGroup
 from domain.errors import DomainError
 from domain.records import LedgerKind
 from models import Role, User, db
+from schemas.fields import IDEMPOTENCY_KEY
 from services import users
 from services.accounts import adjust_balance
 from services.ledger_check import verify_ledger
@@ -97,8 +98,17 @@ accounts_cli = AppGroup("accounts", help="Manage trading accounts.")
 @click.argument("username")
 @click.argument("amount", type=MoneyAmount())
 @click.option("--reason", default="capital added from the command line", show_default=True)
-def add_capital(username: str, amount: Decimal, reason: str) -> None:
+@click.option(
+    "--idempotency-key",
+    help="Book at most once under this key: running the same command again with it books "
+    "nothing and prints the first result (1-128 visible ASCII characters).",
+)
+def add_capital(username: str, amount: Decimal, reason: str, idempotency_key: str | None) -> None:
     """Deposit AMOUNT (account currency) into USERNAME's trading account."""
+    if idempotency_key is not None and not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
+        raise click.BadParameter(
+            "1 to 128 visible ASCII characters", param_hint="--idempotency-key"
+        )
     if not reason.strip() or len(reason) > 255:
         raise click.BadParameter("must be 1 to 255 characters", param_hint="--reason")
     user = db.session.scalar(
@@ -108,7 +118,7 @@ def add_capital(username: str, amount: Decimal, reason: str) -> None:
     if account is None:
         raise click.ClickException(f"no user {username!r} with a trading account")
     try:
-        entry = adjust_balance(
+        adjustment = adjust_balance(
             db.session,
             collaborators(),
             account.id,
@@ -116,11 +126,14 @@ def add_capital(username: str, amount: Decimal, reason: str) -> None:
             amount,
             reason.strip(),
             CLI_ACTOR_ID,
-        ).entry
+            idempotency_key,
+        )
     except DomainError as error:
         raise click.ClickException(str(error)) from error
+    entry = adjustment.entry
     click.echo(
-        f"deposited {amount:.2f} {account.currency} into account {account.id} "
+        ("already booked under this key: " if adjustment.replayed else "")
+        + f"deposited {amount:.2f} {account.currency} into account {account.id} "
         f"({user.username if user else username}): balance {entry.balance_after:.2f}, "
         f"txn_seq {entry.txn_seq}"
     )

@@ -13,6 +13,7 @@ from schemas.admin import (
     AdjustmentRequestSchema,
     AdjustmentResultSchema,
     AdminAccountPageSchema,
+    IdempotencyHeaderSchema,
 )
 from schemas.common import ApiErrorSchema
 from schemas.history import LedgerPageSchema
@@ -54,14 +55,25 @@ class NegativeBalanceResets(MethodView):
 @blp.route("/accounts/<int:account_id>/adjustments")
 class AdminAdjustments(MethodView):
     @admin_required
+    @blp.arguments(IdempotencyHeaderSchema, location="headers", as_kwargs=True)
     @blp.arguments(AdjustmentRequestSchema)
     @blp.response(201, AdjustmentResultSchema)
     @blp.alt_response(404, schema=ApiErrorSchema, description="ACCOUNT_NOT_FOUND")
-    @blp.alt_response(409, schema=ApiErrorSchema, description="INSUFFICIENT_FUNDS")
+    @blp.alt_response(
+        409, schema=ApiErrorSchema, description="INSUFFICIENT_FUNDS, IDEMPOTENCY_KEY_REUSED"
+    )
     @blp.doc(security=BEARER)
-    def post(self, body: dict[str, Any], account_id: int) -> Adjustment:
-        """Book a deposit, withdrawal or signed adjustment on an account, with a reason."""
-        return adjust_balance(
+    def post(
+        self, body: dict[str, Any], account_id: int, idempotency_key: str | None
+    ) -> Adjustment | tuple[Adjustment, int, dict[str, str]]:
+        """Book a deposit, withdrawal or signed adjustment on an account, with a reason.
+
+        Send an `Idempotency-Key` to make retries safe: the same key and body return the first
+        result and book nothing."""
+        adjustment = adjust_balance(
             db.session, collaborators(), account_id, LedgerKind(body["kind"]), body["amount"],
-            body["reason"].strip(), principal().user_id,
+            body["reason"].strip(), principal().user_id, idempotency_key,
         )  # fmt: skip
+        if adjustment.replayed:
+            return adjustment, 201, {"Idempotent-Replayed": "true"}
+        return adjustment

@@ -57,7 +57,10 @@ blp.record_once(_install_converter)
 
 def _close(symbol: str, body: dict[str, Any]) -> OrderResult:
     """Close the caller's position in a symbol (all of it unless body has lots)."""
-    return close_position(collaborators(), current_account_id(), symbol, body.get("lots"), now())
+    return close_position(
+        collaborators(), current_account_id(), symbol, body.get("lots"), now(),
+        client_order_id=body.get("client_order_id"),
+    )  # fmt: skip
 
 
 @blp.route("")
@@ -102,7 +105,10 @@ class PositionsExit(MethodView):
     def post(self, body: dict[str, Any]) -> OrderResult:
         """Close the whole open position with this id."""
         account_id = current_account_id()
-        return close_position_by_id(collaborators(), account_id, body["position_id"], now())
+        return close_position_by_id(
+            collaborators(), account_id, body["position_id"], now(),
+            client_order_id=body.get("client_order_id"),
+        )  # fmt: skip
 
 
 @blp.route("/<symbol:symbol>")
